@@ -1,0 +1,55 @@
+// Encoder — the DistilBERT forward pass for a padded batch of token ids. One Encoder owns its
+// threads and scratch memory and serves one caller at a time; several Encoders may share one
+// immutable DistilBertWeights.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "loader/distilbert_weights.h"
+
+namespace encore::engine {
+
+struct EncoderOptions {
+  int threads = 0;                // 0 = every core the process may run on
+  bool pin_threads = true;        // pin worker i to the i-th allowed core
+  int64_t max_batch_tokens = 0;   // arena sized for this many batch*seq tokens; 0 = 512 (grows once if exceeded)
+};
+
+// A padded batch: ids and mask are row-major [batch, seq]; mask is 1 for real tokens, 0 for padding.
+struct Batch {
+  int64_t batch = 0;
+  int64_t seq = 0;
+  std::span<const int32_t> ids;
+  std::span<const int32_t> attention_mask;
+};
+
+// Views into the Encoder's arena, valid until the next forward() call.
+struct EncoderOutput {
+  std::span<const float> last_hidden_state;  // [batch, seq, dim]
+  // Sequence classification: [batch, num_labels] (from the [CLS] state through
+  // pre_classifier → ReLU → classifier). Token classification: [batch, seq, num_labels].
+  // Base model: empty.
+  std::span<const float> logits;
+};
+
+class Encoder {
+ public:
+  Encoder(std::shared_ptr<const loader::DistilBertWeights> weights, const EncoderOptions& options);
+  ~Encoder();
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  // Throws encore::Error for ids outside the vocabulary or seq > max_position_embeddings.
+  EncoderOutput forward(const Batch& batch);
+
+  const loader::ModelConfig& config() const;
+  int threads() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace encore::engine
