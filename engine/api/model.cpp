@@ -1,0 +1,49 @@
+#include <algorithm>
+
+#include "engine/api/model_impl.h"
+#include "support/error.h"
+
+namespace encore {
+
+std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOptions& options) {
+  if (options.threads < 0) throw_error("threads must be 0 (all cores) or more, not ", options.threads);
+  auto weights = std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(dir));
+  Tokenizer tokenizer = Tokenizer::from_dir(dir);
+  const auto& config = weights->config;
+  if (tokenizer.vocab_size() > static_cast<size_t>(config.vocab_size)) {
+    throw_error(dir, ": the tokenizer has ", tokenizer.vocab_size(),
+                " tokens but config.json's vocab_size is ", config.vocab_size);
+  }
+  const size_t max_length = std::min(tokenizer.model_max_length(),
+                                     static_cast<size_t>(config.max_position_embeddings));
+  return std::make_shared<const Model>(std::unique_ptr<Impl>(
+      new Impl{dir, options, std::move(tokenizer), std::move(weights), max_length}));
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+Task Model::default_task() const {
+  switch (impl_->config().architecture) {
+    case loader::Architecture::kSequenceClassification: return Task::kClassify;
+    case loader::Architecture::kTokenClassification: return Task::kTokens;
+    case loader::Architecture::kBaseModel: return Task::kEmbed;
+  }
+  return Task::kEmbed;
+}
+
+bool Model::supports(Task task) const {
+  if (task == Task::kEmbed) return true;
+  if (task == Task::kRank) return default_task() == Task::kClassify;
+  return task == default_task();
+}
+
+const std::string& Model::architecture() const { return impl_->config().architecture_name; }
+const std::vector<std::string>& Model::labels() const { return impl_->config().labels; }
+int64_t Model::hidden_size() const { return impl_->config().dim; }
+size_t Model::max_length() const { return impl_->max_length; }
+const Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
+const std::string& Model::path() const { return impl_->path; }
+const ModelOptions& Model::options() const { return impl_->options; }
+
+}  // namespace encore

@@ -1,0 +1,272 @@
+// Encoder: the DistilBERT graph of transformers' modeling_distilbert.py on the kernels, for a
+// padded batch. Every activation lives in one arena planned from the largest batch seen so far.
+//
+//   x = LayerNorm(word[ids] + position[0..seq))
+//   per layer:  qkv = x·Wqkvᵀ + b                      (one fused GEMM)
+//               ctx = attention(q, k, v, mask)          (per sequence and head)
+//               sa  = LayerNorm(ctx·Woᵀ + b + x)        (residual fused in the GEMM epilogue)
+//               x   = LayerNorm(act(sa·W1ᵀ + b1)·W2ᵀ + b2 + sa)
+//   heads:      sequence: classifier(ReLU(pre_classifier(x[:, 0])));  token: classifier(x)
+#include "engine/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "engine/arena.h"
+#include "engine/cpu_affinity.h"
+#include "engine/packed_weights.h"
+#include "engine/parallel_gemm.h"
+#include "engine/thread_pool.h"
+#include "kernels/attention.h"
+#include "kernels/gemm_f32.h"
+#include "kernels/layer_norm.h"
+#include "support/error.h"
+
+namespace encore::engine {
+namespace {
+
+constexpr float kLayerNormEps = 1e-12f;  // DistilBERT's nn.LayerNorm(eps=1e-12)
+constexpr int64_t kDefaultMaxBatchTokens = 512;
+constexpr int64_t kRowsPerLayerNormTask = 16;
+
+int64_t round_up_to_line(int64_t floats) { return (floats + 15) / 16 * 16; }
+
+// Where each activation lives in the arena, for up to `tokens` batch × seq tokens.
+struct Workspace {
+  float* hidden = nullptr;     // [tokens, dim]: x, and finally last_hidden_state
+  float* attention = nullptr;  // [tokens, dim]: sa, the block's post-attention state
+  float* qkv = nullptr;        // [tokens, 3·dim]
+  float* context = nullptr;    // [tokens, dim]: attention output before out_lin
+  float* ffn = nullptr;        // [tokens, hidden_dim]
+  float* pooled = nullptr;     // [batch ≤ tokens, dim]: ReLU(pre_classifier(CLS))
+  float* logits = nullptr;     // [tokens, num_labels]
+  float* attention_scratch = nullptr;  // one block of attention_scratch_stride per worker
+  int64_t attention_scratch_stride = 0;
+};
+
+// Lays the workspace out from `base` (null: just measure). Returns the floats it needs.
+int64_t plan_workspace(const loader::ModelConfig& config, int64_t tokens, int workers, float* base,
+                       Workspace& ws) {
+  int64_t offset = 0;
+  auto take = [&](float*& region, int64_t floats) {
+    region = base ? base + offset : nullptr;
+    offset += round_up_to_line(floats);
+  };
+  take(ws.hidden, tokens * config.dim);
+  take(ws.attention, tokens * config.dim);
+  take(ws.qkv, tokens * 3 * config.dim);
+  take(ws.context, tokens * config.dim);
+  take(ws.ffn, tokens * config.hidden_dim);
+  take(ws.pooled, tokens * config.dim);
+  take(ws.logits, tokens * std::max<int64_t>(config.num_labels(), 1));
+  // Attention scratch depends on the longest sequence, not the batch: size it for the longest.
+  ws.attention_scratch_stride = round_up_to_line(
+      kernels::attention_scratch_floats(config.max_position_embeddings, config.head_dim()));
+  take(ws.attention_scratch, ws.attention_scratch_stride * workers);
+  return offset;
+}
+
+kernels::GemmArgs linear_args(const float* input, int64_t lda, int64_t rows, const PackedLinear& linear,
+                              float* output, kernels::Epilogue epilogue = kernels::Epilogue::kNone,
+                              const float* residual = nullptr) {
+  kernels::GemmArgs args;
+  args.a = input;
+  args.lda = lda;
+  args.packed_b = linear.weight.data();
+  args.bias = linear.bias.data();
+  args.c = output;
+  args.ldc = linear.out_features();
+  args.m = rows;
+  args.n = linear.out_features();
+  args.k = linear.in_features();
+  args.epilogue = epilogue;
+  args.residual = residual;
+  args.ldr = linear.out_features();
+  return args;
+}
+
+kernels::Epilogue ffn_activation(const loader::ModelConfig& config) {
+  if (config.activation == "gelu") return kernels::Epilogue::kGelu;
+  if (config.activation == "relu") return kernels::Epilogue::kRelu;
+  throw_error("Encoder: activation '", config.activation, "' is not supported (gelu or relu)");
+}
+
+}  // namespace
+
+struct Encoder::Impl {
+  Impl(std::shared_ptr<const loader::DistilBertWeights> w, const EncoderOptions& options)
+      : weights(std::move(w)),
+        config(weights->config),
+        packed(pack_distilbert(*weights)),
+        activation(ffn_activation(config)),
+        cpus(allowed_cpus()),
+        pin(options.pin_threads),
+        pool(options.threads > 0 ? options.threads : static_cast<int>(cpus.size()), pin, cpus) {
+    reserve(options.max_batch_tokens > 0 ? options.max_batch_tokens : kDefaultMaxBatchTokens);
+  }
+
+  void reserve(int64_t tokens) {
+    if (tokens <= capacity_tokens) return;
+    arena.reserve(static_cast<size_t>(plan_workspace(config, tokens, pool.size(), nullptr, ws)));
+    plan_workspace(config, tokens, pool.size(), arena.data(), ws);
+    capacity_tokens = tokens;
+  }
+
+  void validate(const Batch& batch) const;
+  void embed(const Batch& batch);
+  void layer(const PackedLayer& packed_layer, const loader::TransformerLayerWeights& layer_weights,
+             const Batch& batch);
+  void layer_norm_rows(float* rows, int64_t count, const loader::LayerNormWeights& norm);
+  EncoderOutput heads(const Batch& batch);
+
+  std::shared_ptr<const loader::DistilBertWeights> weights;
+  const loader::ModelConfig& config;
+  PackedDistilBert packed;
+  kernels::Epilogue activation;
+  std::vector<int> cpus;
+  bool pin;
+  ThreadPool pool;
+  Arena arena;
+  Workspace ws;
+  int64_t capacity_tokens = 0;
+};
+
+void Encoder::Impl::validate(const Batch& batch) const {
+  if (batch.batch < 1 || batch.seq < 1) {
+    throw_error("Encoder::forward: batch ", batch.batch, " × seq ", batch.seq,
+                " is empty (both must be ≥ 1)");
+  }
+  if (batch.seq > config.max_position_embeddings) {
+    throw_error("Encoder::forward: sequence length ", batch.seq, " exceeds the model's ",
+                "max_position_embeddings ", config.max_position_embeddings);
+  }
+  const int64_t tokens = batch.batch * batch.seq;
+  if (static_cast<int64_t>(batch.ids.size()) != tokens) {
+    throw_error("Encoder::forward: ids has ", batch.ids.size(), " elements, expected batch ",
+                batch.batch, " × seq ", batch.seq, " = ", tokens);
+  }
+  if (!batch.attention_mask.empty() && static_cast<int64_t>(batch.attention_mask.size()) != tokens) {
+    throw_error("Encoder::forward: attention_mask has ", batch.attention_mask.size(),
+                " elements, expected batch ", batch.batch, " × seq ", batch.seq, " = ", tokens,
+                " (or none for an unpadded batch)");
+  }
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int32_t id = batch.ids[t];
+    if (id < 0 || id >= config.vocab_size) {
+      throw_error("Encoder::forward: token id ", id, " at [", t / batch.seq, ", ", t % batch.seq,
+                  "] is outside the vocabulary [0, ", config.vocab_size, ")");
+    }
+  }
+}
+
+void Encoder::Impl::embed(const Batch& batch) {
+  const int64_t dim = config.dim;
+  const int64_t tokens = batch.batch * batch.seq;
+  const float* word = weights->word_embeddings.data.data();
+  const float* position = weights->position_embeddings.data.data();
+  const loader::LayerNormWeights& norm = weights->embeddings_layer_norm;
+  pool.parallel_for((tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
+    const int64_t end = std::min(tokens, (task + 1) * kRowsPerLayerNormTask);
+    for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
+      kernels::layer_norm_row(word + batch.ids[t] * dim, position + (t % batch.seq) * dim,
+                              norm.gamma.data(), norm.beta.data(), ws.hidden + t * dim,
+                              static_cast<size_t>(dim), kLayerNormEps);
+    }
+  });
+}
+
+void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const loader::LayerNormWeights& norm) {
+  const int64_t dim = config.dim;
+  pool.parallel_for((count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
+    const int64_t end = std::min(count, (task + 1) * kRowsPerLayerNormTask);
+    for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
+      kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma.data(), norm.beta.data(),
+                              rows + t * dim, static_cast<size_t>(dim), kLayerNormEps);
+    }
+  });
+}
+
+void Encoder::Impl::layer(const PackedLayer& packed_layer,
+                          const loader::TransformerLayerWeights& layer_weights, const Batch& batch) {
+  const int64_t dim = config.dim;
+  const int64_t tokens = batch.batch * batch.seq;
+  const int64_t heads = config.n_heads;
+  const int64_t head_dim = config.head_dim();
+
+  parallel_gemm(pool, linear_args(ws.hidden, dim, tokens, packed_layer.qkv, ws.qkv));
+
+  pool.parallel_for(batch.batch * heads, [&](int64_t task, int worker) {
+    const int64_t sequence = task / heads;
+    const int64_t head = task % heads;
+    const float* q = ws.qkv + sequence * batch.seq * 3 * dim + head * head_dim;
+    kernels::AttentionArgs args;
+    args.q = q;
+    args.k = q + dim;
+    args.v = q + 2 * dim;
+    args.ldq = args.ldk = args.ldv = 3 * dim;
+    args.key_mask = batch.attention_mask.empty() ? nullptr : batch.attention_mask.data() + sequence * batch.seq;
+    args.out = ws.context + sequence * batch.seq * dim + head * head_dim;
+    args.ld_out = dim;
+    args.seq = batch.seq;
+    args.head_dim = head_dim;
+    args.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    kernels::attention_head(args, ws.attention_scratch + worker * ws.attention_scratch_stride);
+  });
+
+  parallel_gemm(pool, linear_args(ws.context, dim, tokens, packed_layer.out, ws.attention,
+                                  kernels::Epilogue::kResidual, ws.hidden));
+  layer_norm_rows(ws.attention, tokens, layer_weights.sa_layer_norm);
+
+  parallel_gemm(pool, linear_args(ws.attention, dim, tokens, packed_layer.ffn_in, ws.ffn, activation));
+  parallel_gemm(pool, linear_args(ws.ffn, config.hidden_dim, tokens, packed_layer.ffn_out, ws.hidden,
+                                  kernels::Epilogue::kResidual, ws.attention));
+  layer_norm_rows(ws.hidden, tokens, layer_weights.output_layer_norm);
+}
+
+EncoderOutput Encoder::Impl::heads(const Batch& batch) {
+  const int64_t dim = config.dim;
+  const int64_t tokens = batch.batch * batch.seq;
+  EncoderOutput output;
+  output.last_hidden_state = {ws.hidden, static_cast<size_t>(tokens * dim)};
+  switch (config.architecture) {
+    case loader::Architecture::kSequenceClassification:
+      // The [CLS] state of sequence b is row b·seq of hidden: a strided A, no gather needed.
+      parallel_gemm(pool, linear_args(ws.hidden, batch.seq * dim, batch.batch, packed.pre_classifier,
+                                      ws.pooled, kernels::Epilogue::kRelu));
+      parallel_gemm(pool, linear_args(ws.pooled, dim, batch.batch, packed.classifier, ws.logits));
+      output.logits = {ws.logits, static_cast<size_t>(batch.batch * config.num_labels())};
+      break;
+    case loader::Architecture::kTokenClassification:
+      parallel_gemm(pool, linear_args(ws.hidden, dim, tokens, packed.classifier, ws.logits));
+      output.logits = {ws.logits, static_cast<size_t>(tokens * config.num_labels())};
+      break;
+    case loader::Architecture::kBaseModel:
+      break;
+  }
+  return output;
+}
+
+Encoder::Encoder(std::shared_ptr<const loader::DistilBertWeights> weights, const EncoderOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
+
+Encoder::~Encoder() = default;
+
+EncoderOutput Encoder::forward(const Batch& batch) {
+  Impl& impl = *impl_;
+  impl.validate(batch);
+  impl.reserve(batch.batch * batch.seq);
+  // The caller works as worker 0: pin it beside the pool's workers for this call only.
+  std::optional<ScopedPin> pin;
+  if (impl.pin && impl.pool.size() > 1) pin.emplace(impl.cpus[0]);
+  impl.embed(batch);
+  for (size_t i = 0; i < impl.packed.layers.size(); ++i)
+    impl.layer(impl.packed.layers[i], impl.weights->layers[i], batch);
+  return impl.heads(batch);
+}
+
+const loader::ModelConfig& Encoder::config() const { return impl_->config; }
+
+int Encoder::threads() const { return impl_->pool.size(); }
+
+}  // namespace encore::engine

@@ -1,0 +1,79 @@
+#include "engine/thread_pool.h"
+
+#include <immintrin.h>
+
+#include "engine/cpu_affinity.h"
+
+namespace encore::engine {
+namespace {
+
+// ~20-50 µs of polling before sleeping: long enough to bridge the gaps between the kernels of one
+// forward pass, short enough not to burn a shared core between requests.
+constexpr int kSpinIterations = 20000;
+
+template <class T>
+void spin_then_wait(const std::atomic<T>& value, T old) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (value.load(std::memory_order_acquire) != old) return;
+    _mm_pause();
+  }
+  while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads, bool pin, const std::vector<int>& cpus) {
+  workers_.reserve(threads > 1 ? threads - 1 : 0);
+  for (int worker = 1; worker < threads; ++worker) {
+    const int cpu = pin && !cpus.empty() ? cpus[worker % cpus.size()] : -1;
+    workers_.emplace_back([this, worker, cpu] { worker_main(worker, cpu); });
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  stopping_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::run(int64_t tasks, TaskFn fn, void* context) {
+  if (tasks <= 0) return;
+  if (workers_.empty() || tasks == 1) {
+    for (int64_t task = 0; task < tasks; ++task) fn(context, task, 0);
+    return;
+  }
+  fn_ = fn;
+  context_ = context;
+  tasks_ = tasks;
+  next_task_.store(0, std::memory_order_relaxed);
+  busy_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+  run_tasks(0);
+  for (int busy = busy_workers_.load(std::memory_order_acquire); busy != 0;
+       busy = busy_workers_.load(std::memory_order_acquire)) {
+    spin_then_wait(busy_workers_, busy);
+  }
+}
+
+void ThreadPool::run_tasks(int worker) {
+  for (int64_t task = next_task_.fetch_add(1, std::memory_order_relaxed); task < tasks_;
+       task = next_task_.fetch_add(1, std::memory_order_relaxed)) {
+    fn_(context_, task, worker);
+  }
+}
+
+void ThreadPool::worker_main(int worker, int cpu) {
+  if (cpu >= 0) pin_current_thread(cpu);
+  uint32_t seen = generation_.load(std::memory_order_acquire);
+  for (;;) {
+    spin_then_wait(generation_, seen);
+    seen = generation_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    run_tasks(worker);
+    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) busy_workers_.notify_one();
+  }
+}
+
+}  // namespace encore::engine

@@ -1,0 +1,69 @@
+#include "kernels/jit/gemm_plan.h"
+
+#include <algorithm>
+
+#include "kernels/jit/panel_layout.h"
+#include "support/error.h"
+
+namespace encore::jit {
+namespace {
+
+constexpr uint8_t kKUnroll = 4;
+
+GemmKernelDesc make_desc(GemmPrecision precision, size_t rows, size_t lanes, size_t k_steps,
+                         const Epilogue& epilogue) {
+  GemmKernelDesc desc;
+  desc.precision = precision;
+  desc.m_rows = static_cast<uint8_t>(rows);
+  desc.n_regs = static_cast<uint8_t>((lanes + kLanesPerZmm - 1) / kLanesPerZmm);
+  desc.last_reg_lanes = static_cast<uint8_t>(lanes - (desc.n_regs - 1) * kLanesPerZmm);
+  desc.k_steps = static_cast<uint32_t>(k_steps);
+  desc.k_unroll = static_cast<uint8_t>(std::min<size_t>(kKUnroll, k_steps));
+  desc.epilogue = epilogue;
+  return desc;
+}
+
+}  // namespace
+
+GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const Epilogue& epilogue,
+                   const CacheSizes& caches) {
+  if (m == 0 || n == 0 || k == 0) throw_error("plan_gemm: empty problem M=", m, " N=", n, " K=", k);
+  if (epilogue.raw_int32 && (precision != GemmPrecision::int8_vnni || epilogue.residual_add ||
+                             epilogue.activation != Activation::none)) {
+    throw_error("plan_gemm: raw int32 output is an int8 mode without activation or residual");
+  }
+  const bool int8 = precision == GemmPrecision::int8_vnni;
+  const size_t k_steps = int8 ? Int8PanelLayout::k_groups(k) : k;
+  if (k_steps > UINT32_MAX / 2) throw_error("plan_gemm: K=", k, " too large");
+
+  GemmPlan plan;
+  plan.m = m;
+  plan.n = n;
+  plan.k = k;
+  plan.epilogue = epilogue;
+  // Balanced row blocks of at most kMaxRows: M=8 runs as 4+4 rather than 6+2.
+  const size_t blocks = (m + kMaxRows - 1) / kMaxRows;
+  plan.m_block = (m + blocks - 1) / blocks;
+  plan.full_row_blocks = m / plan.m_block;
+  plan.tail_rows = m % plan.m_block;
+  plan.panel_count = panel_count_for(n);
+  plan.has_tail_panel = n % kPanelLanes != 0;
+  // Half of L2 for the weights block: the other half holds the A rows and C tiles passing through.
+  const size_t panel_bytes =
+      int8 ? Int8PanelLayout::panel_bytes(k) : F32PanelLayout::panel_bytes(k);
+  plan.panels_per_block = std::max<size_t>(1, caches.l2 / 2 / panel_bytes);
+
+  const size_t tail_lanes = n % kPanelLanes;
+  const size_t row_counts[2] = {plan.m_block, plan.tail_rows};
+  const size_t lane_counts[2] = {n >= kPanelLanes ? kPanelLanes : 0, tail_lanes};
+  for (int row_tail = 0; row_tail < 2; ++row_tail) {
+    for (int panel_tail = 0; panel_tail < 2; ++panel_tail) {
+      if (row_counts[row_tail] == 0 || lane_counts[panel_tail] == 0) continue;
+      plan.kernels[row_tail][panel_tail] =
+          make_desc(precision, row_counts[row_tail], lane_counts[panel_tail], k_steps, epilogue);
+    }
+  }
+  return plan;
+}
+
+}  // namespace encore::jit

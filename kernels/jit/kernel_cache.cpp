@@ -1,0 +1,71 @@
+#include "kernels/jit/kernel_cache.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "kernels/jit/cpu_features.h"
+#include "kernels/jit/gemm_kernel_emitter.h"
+#include "support/error.h"
+
+namespace encore::jit {
+namespace {
+
+IsaLevel required_level(const GemmKernelDesc& desc) {
+  return desc.precision == GemmPrecision::int8_vnni ? IsaLevel::avx512_vnni : IsaLevel::avx512;
+}
+
+// With ENCORE_JIT_PERF_MAP=1, lists each kernel in /tmp/perf-<pid>.map so `perf report` can name
+// the generated code instead of showing raw addresses.
+void register_for_profilers(const GemmKernelEmitter& code, const std::string& name) {
+  const char* enabled = std::getenv("ENCORE_JIT_PERF_MAP");
+  if (enabled == nullptr || std::string(enabled) != "1") return;
+  const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  if (FILE* map = std::fopen(path.c_str(), "a")) {
+    std::fprintf(map, "%lx %zx %s\n", reinterpret_cast<unsigned long>(code.getCode()),
+                 code.getSize(), name.c_str());
+    std::fclose(map);
+  }
+}
+
+}  // namespace
+
+std::string gemm_kernel_name(const GemmKernelDesc& desc) {
+  static constexpr const char* kActivations[] = {"", "_relu", "_gelu"};
+  const bool int8 = desc.precision == GemmPrecision::int8_vnni;
+  const int lanes = (desc.n_regs - 1) * 16 + desc.last_reg_lanes;
+  return std::string("encore_gemm_") + (int8 ? "int8" : "f32") + "_" +
+         std::to_string(desc.m_rows) + "x" + std::to_string(lanes) + "_k" +
+         std::to_string(desc.k_steps) + "u" + std::to_string(desc.k_unroll) +
+         kActivations[static_cast<int>(desc.epilogue.activation)] +
+         (desc.epilogue.residual_add ? "_residual" : "") + (desc.epilogue.raw_int32 ? "_raw" : "");
+}
+
+GemmKernelFn gemm_kernel(const GemmKernelDesc& desc) {
+  const IsaLevel level = cpu_features().level;
+  if (level < required_level(desc)) {
+    throw_error(gemm_kernel_name(desc), ": needs ISA level '", isa_level_name(required_level(desc)),
+                "', running at '", isa_level_name(level), "'");
+  }
+  static std::mutex mutex;
+  static std::unordered_map<GemmKernelDesc, std::unique_ptr<GemmKernelEmitter>, GemmKernelDescHash>
+      kernels;
+  const std::lock_guard lock(mutex);
+  std::unique_ptr<GemmKernelEmitter>& code = kernels[desc];
+  if (!code) {
+    try {
+      code = std::make_unique<GemmKernelEmitter>(desc);
+    } catch (const Xbyak::Error& error) {
+      kernels.erase(desc);
+      throw_error(gemm_kernel_name(desc), ": code generation failed: ", error.what());
+    }
+    register_for_profilers(*code, gemm_kernel_name(desc));
+  }
+  return code->function();
+}
+
+}  // namespace encore::jit

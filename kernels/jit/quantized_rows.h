@@ -1,0 +1,25 @@
+// Dynamic per-row activation quantization for the int8 GEMM: each row of x gets its own scale and
+// zero point (asymmetric u8), so a row with a large outlier does not crush the others.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace encore::jit {
+
+struct QuantizedRows {
+  size_t m = 0;
+  size_t k = 0;
+  size_t stride = 0;                // bytes per row: k rounded up to 4 (vpdpbusd groups)
+  std::vector<uint8_t> data;        // [m, stride]; padding bytes are zero
+  std::vector<float> scale;         // x ~= scale * (q - zero_point)
+  std::vector<int32_t> zero_point;  // in [0, 255]
+};
+
+// Quantizes x ([m, k], x_stride floats per row) into out, reusing out's storage (no allocation once
+// it has held a matrix this large). The range always includes 0 so that 0 is exact.
+// Valid for finite x; q = clamp(round(x / scale) + zero_point, 0, 255).
+void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, QuantizedRows& out);
+
+}  // namespace encore::jit

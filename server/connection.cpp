@@ -1,0 +1,74 @@
+#include "server/connection.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace encore::server {
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+}
+
+Connection::ReadResult Connection::read_available(size_t max_bytes) {
+  ReadResult result = ReadResult::kWouldBlock;
+  size_t total = 0;
+  while (total < max_bytes) {
+    if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+    if (in_.size() - in_end_ < kReadChunk) {
+      // Slide unparsed bytes to the front before growing, so a long keep-alive stream reuses memory.
+      if (in_start_ > 0) {
+        std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+        in_end_ -= in_start_;
+        in_start_ = 0;
+      }
+      if (in_.size() - in_end_ < kReadChunk) in_.resize(in_end_ + kReadChunk);
+    }
+    ssize_t n = ::recv(fd(), in_.data() + in_end_, in_.size() - in_end_, 0);
+    if (n > 0) {
+      in_end_ += static_cast<size_t>(n);
+      total += static_cast<size_t>(n);
+      result = ReadResult::kData;
+      continue;
+    }
+    if (n == 0) return ReadResult::kEof;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return result;
+    return ReadResult::kError;
+  }
+  return result;
+}
+
+Connection::ReadResult Connection::discard_input() {
+  char sink[16 * 1024];
+  for (;;) {
+    ssize_t n = ::recv(fd(), sink, sizeof sink, 0);
+    if (n > 0) continue;
+    if (n == 0) return ReadResult::kEof;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? ReadResult::kWouldBlock : ReadResult::kError;
+  }
+}
+
+bool Connection::flush() {
+  while (out_sent_ < out_.size()) {
+    ssize_t n = ::send(fd(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n >= 0) {
+      out_sent_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+    return false;
+  }
+  out_.clear();
+  out_sent_ = 0;
+  return true;
+}
+
+void Connection::consume_input(size_t bytes) {
+  in_start_ += bytes;
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+}
+
+}  // namespace encore::server

@@ -1,0 +1,55 @@
+// EncoreBackend — the model routes on the public C++ API (include/encore/encore.h): one Model,
+// one Session per concurrently running worker, results serialized by engine/api/task_json.h so
+// the server answers exactly as `encore predict` prints.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "encore/encore.h"
+#include "server/model_backend.h"
+
+namespace encore::server {
+
+class EncoreBackend : public ModelBackend {
+ public:
+  // `task` unset: the checkpoint's default task.
+  EncoreBackend(std::string model_path, ModelOptions options, std::optional<Task> task);
+  ~EncoreBackend() override;
+
+  // Loads the model and warms one Session up; ready() turns true when it returns. Blocking:
+  // `encore serve` calls it on a thread of its own while the server already answers 503.
+  // Throws encore::Error (bad folder, task the checkpoint cannot run).
+  void load();
+
+  bool ready() const override { return ready_.load(std::memory_order_acquire); }
+  Task task() const override { return task_; }
+  void describe(JsonWriter& info) const override;
+
+  ModelAnswer predict(const PredictRequest& request) override;
+  ModelAnswer embed(const EmbedRequest& request) override;
+  ModelAnswer rerank(const RerankRequest& request) override;
+  ModelAnswer tokenize(const TokenizeRequest& request) override;
+
+ private:
+  class SessionLease;
+  std::unique_ptr<Session> take_session();
+  void return_session(std::unique_ptr<Session> session);
+  // Counts (and times) the tokens of `inputs` for x-compute-tokens and the metrics.
+  void count_tokens(std::span<const Input> inputs, bool truncate, ModelAnswer& answer) const;
+
+  std::string model_path_;
+  ModelOptions options_;
+  std::optional<Task> requested_task_;
+  std::shared_ptr<const Model> model_;  // written once by load(), before ready_ is set
+  Task task_ = Task::kClassify;
+  std::atomic<bool> ready_{false};
+  std::mutex sessions_mutex_;
+  std::vector<std::unique_ptr<Session>> idle_sessions_;
+};
+
+}  // namespace encore::server

@@ -1,0 +1,128 @@
+#include "tokenizer/normalizer.h"
+
+#include "tokenizer/unicode.h"
+#include "tokenizer/utf8.h"
+
+namespace encore::tok {
+
+void Normalizer::start(const NormalizerOptions& options, Words& out) {
+  options_ = options;
+  out_ = &out;
+  in_word_ = false;
+  pending_.clear();
+  pending_sources_.clear();
+  last_origin_ = 0;
+}
+
+void Normalizer::add(char32_t c, uint32_t origin) {
+  const uint8_t flags = char_flags(c);
+  if (options_.clean_text) {
+    if (flags & kRemoved) return;
+    if (flags & kWhitespace) c = ' ';
+  }
+  if (options_.handle_chinese_chars && (flags & kChinese)) {
+    // HF inserts real spaces, which then go through NFD like any character (they flush
+    // reordering) and end the word.
+    decompose_and_strip(' ', origin);
+    decompose_and_strip(c, origin);
+    decompose_and_strip(' ', origin);
+    return;
+  }
+  decompose_and_strip(c, origin);
+}
+
+void Normalizer::end_piece() {
+  flush_pending();
+  close_word();
+}
+
+void Normalizer::decompose_and_strip(char32_t c, uint32_t origin) {
+  if (!options_.strip_accents) {
+    lowercase_and_emit(c, origin);
+    return;
+  }
+  const uint8_t flags = char_flags(c);
+  if (!(flags & (kDecomposes | kReorderable))) {  // a starter that NFD leaves alone
+    flush_pending();
+    strip_and_continue(c, origin);
+    return;
+  }
+  char32_t parts[kMaxDecomposition];
+  const size_t count = (flags & kDecomposes) ? decompose(c, parts) : (parts[0] = c, 1);
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t combining = (char_flags(parts[i]) & kReorderable) ? combining_class(parts[i]) : 0;
+    if (combining == 0) {
+      flush_pending();
+      strip_and_continue(parts[i], origin);
+    } else {
+      pending_.push_back({parts[i], combining, i > 0});
+      if (i == 0) pending_sources_.push_back(origin);
+    }
+  }
+}
+
+// HF's NFD sorts each run of combining marks by combining class (stable), then assigns alignments
+// by position: the k-th character that replaced a source character takes the k-th source of the
+// run, and a character inserted by a decomposition takes the alignment of the one before it.
+void Normalizer::flush_pending() {
+  if (pending_.empty()) return;
+  for (size_t i = 1; i < pending_.size(); ++i) {  // insertion sort: runs are a few marks long
+    const PendingMark mark = pending_[i];
+    size_t j = i;
+    for (; j > 0 && pending_[j - 1].combining_class > mark.combining_class; --j) {
+      pending_[j] = pending_[j - 1];
+    }
+    pending_[j] = mark;
+  }
+  size_t next_source = 0;
+  for (const PendingMark& mark : pending_) {
+    const uint32_t origin = mark.inserted ? last_origin_ : pending_sources_[next_source++];
+    strip_and_continue(mark.c, origin);
+  }
+  pending_.clear();
+  pending_sources_.clear();
+}
+
+void Normalizer::strip_and_continue(char32_t c, uint32_t origin) {
+  last_origin_ = origin;
+  if (char_flags(c) & kNonspacingMark) return;
+  lowercase_and_emit(c, origin);
+}
+
+void Normalizer::lowercase_and_emit(char32_t c, uint32_t origin) {
+  if (options_.lowercase && (char_flags(c) & kLowercaseChanges)) {
+    char32_t lowered[kMaxLowercase];
+    const size_t count = to_lowercase(c, lowered);
+    for (size_t i = 0; i < count; ++i) emit(lowered[i], origin);
+    return;
+  }
+  emit(c, origin);
+}
+
+// BertPreTokenizer: whitespace ends a word; punctuation is a word of its own.
+void Normalizer::emit(char32_t c, uint32_t origin) {
+  const uint8_t flags = char_flags(c);
+  if (flags & kWhitespace) {
+    close_word();
+    return;
+  }
+  const bool punctuation = (flags & kPunctuation) != 0;
+  if (punctuation) close_word();
+  if (!in_word_) {
+    out_->words.push_back({out_->char_count(), 0, -1});
+    in_word_ = true;
+  }
+  out_->byte.push_back(static_cast<uint32_t>(out_->text.size()));
+  out_->origin.push_back(origin);
+  char utf8[4];
+  out_->text.append(utf8, encode_utf8(c, utf8));
+  if (punctuation) close_word();
+}
+
+void Normalizer::close_word() {
+  if (!in_word_) return;
+  out_->words.back().end = out_->char_count();
+  in_word_ = false;
+}
+
+}  // namespace encore::tok

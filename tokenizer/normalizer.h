@@ -1,0 +1,58 @@
+// BertNormalizer and BertPreTokenizer of HF tokenizers, fused into one pass over the characters
+// of a piece of text (the text between special tokens):
+//   clean_text     drop NUL, U+FFFD and controls; whitespace becomes ' '
+//   chinese chars  surrounded by spaces, so each is a word
+//   strip_accents  NFD (with canonical reordering of combining marks), then drop Mn
+//   lowercase      Rust's char::to_lowercase, which may give several characters
+// then whitespace ends a word and each punctuation character is a word of its own. Every
+// normalized character remembers its original character exactly as HF's alignments would.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tokenizer/words.h"
+
+namespace encore::tok {
+
+struct NormalizerOptions {
+  bool clean_text = true;
+  bool handle_chinese_chars = true;
+  bool strip_accents = true;
+  bool lowercase = true;
+};
+
+class Normalizer {
+ public:
+  // Starts a sequence. The Normalizer is meant to be reused (it keeps its buffers' capacity).
+  void start(const NormalizerOptions& options, Words& out);
+
+  // One original character, `origin` being its index in the original text.
+  void add(char32_t c, uint32_t origin);
+  // Ends the piece: flushes marks waiting to be reordered and closes the current word.
+  void end_piece();
+
+ private:
+  struct PendingMark {
+    char32_t c;
+    uint8_t combining_class;
+    bool inserted;  // not the first character of its source's decomposition
+  };
+
+  void decompose_and_strip(char32_t c, uint32_t origin);
+  void flush_pending();
+  void strip_and_continue(char32_t c, uint32_t origin);
+  void lowercase_and_emit(char32_t c, uint32_t origin);
+  void emit(char32_t c, uint32_t origin);
+  void close_word();
+
+  NormalizerOptions options_;
+  Words* out_ = nullptr;
+  bool in_word_ = false;
+  // NFD's canonical reordering: combining marks wait here until the next starter.
+  std::vector<PendingMark> pending_;
+  std::vector<uint32_t> pending_sources_;
+  uint32_t last_origin_ = 0;
+};
+
+}  // namespace encore::tok

@@ -1,0 +1,60 @@
+#include "tokenizer/truncation.h"
+
+#include <algorithm>
+
+#include "support/error.h"
+
+namespace encore::tok {
+namespace {
+
+KeptLengths longest_first_pair(size_t first, size_t second, size_t room, size_t max_length) {
+  // Both sequences at least as long as the whole max_length: HF halves the room, the second
+  // sequence taking the odd token, whichever is longer.
+  if (std::min(first, second) >= max_length) return {room / 2, room - room / 2};
+  const bool swapped = first > second;
+  size_t shorter = swapped ? second : first;
+  size_t longer;
+  if (shorter > room) {
+    longer = shorter;
+  } else {
+    longer = std::max(shorter, room - shorter);
+  }
+  if (shorter + longer > room) {
+    shorter = room / 2;
+    longer = shorter + room % 2;
+  }
+  const size_t keep_first = swapped ? longer : shorter;
+  const size_t keep_second = swapped ? shorter : longer;
+  return {std::min(first, keep_first), std::min(second, keep_second)};
+}
+
+}  // namespace
+
+KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t max_length,
+                             size_t added_tokens, TruncationStrategy strategy) {
+  if (max_length < added_tokens) {
+    throw_error("truncation: max_length ", max_length, " leaves no room for the ", added_tokens,
+                " special tokens");
+  }
+  const size_t room = max_length - added_tokens;
+  if (room == 0) return {0, 0};
+  const size_t total = first + second;
+  if (total <= room) return {first, second};
+  const size_t to_remove = total - room;
+  switch (strategy) {
+    case TruncationStrategy::kLongestFirst:
+      if (!has_pair) return {room, 0};
+      return longest_first_pair(first, second, room, max_length);
+    case TruncationStrategy::kOnlyFirst:
+      if (first <= to_remove) break;
+      return {first - to_remove, second};
+    case TruncationStrategy::kOnlySecond:
+      if (!has_pair) throw_error("truncation: only_second needs a pair of texts");
+      if (second <= to_remove) break;
+      return {first, second - to_remove};
+  }
+  throw_error("truncation: the sequence to truncate is too short to respect max_length ",
+              max_length);
+}
+
+}  // namespace encore::tok

@@ -1,0 +1,33 @@
+// WordPiece as HF implements it: greedy longest match from the start of the word, the rest of
+// the word continuing with "##" pieces; a word longer than max_input_chars_per_word (normalized
+// characters), or with a position no piece matches, becomes a single [UNK].
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tokenizer/vocab.h"
+#include "tokenizer/words.h"
+
+namespace encore::tok {
+
+struct Piece {
+  int32_t id;
+  uint32_t begin, end;  // normalized characters of the word
+};
+
+class WordPiece {
+ public:
+  WordPiece(const Vocab& vocab, int32_t unk_id, size_t max_input_chars_per_word)
+      : vocab_(&vocab), unk_id_(unk_id), max_chars_(max_input_chars_per_word) {}
+
+  // Appends the pieces of normalized characters [begin, end) of `words` to `out`.
+  void tokenize(const Words& words, uint32_t begin, uint32_t end, std::vector<Piece>& out) const;
+
+ private:
+  const Vocab* vocab_;
+  int32_t unk_id_;
+  size_t max_chars_;
+};
+
+}  // namespace encore::tok

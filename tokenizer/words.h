@@ -1,0 +1,34 @@
+// The words of one sequence after BertNormalizer and BertPreTokenizer, ready for WordPiece: the
+// normalized text with, for each normalized character, the original character it came from (HF's
+// NormalizedString alignments, kept per character instead of per byte).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace encore::tok {
+
+struct Words {
+  struct Word {
+    // Normalized characters [begin, end); for a special token found in the raw text, the original
+    // characters it spans.
+    uint32_t begin = 0, end = 0;
+    int32_t special_id = -1;  // >= 0: a special token, not to be split by WordPiece
+  };
+
+  std::string text;              // normalized words back to back, UTF-8 (whitespace is dropped)
+  std::vector<uint32_t> byte;    // per normalized character: its offset in `text`, plus the end
+  std::vector<uint32_t> origin;  // per normalized character: index of its original character
+  std::vector<Word> words;
+
+  void clear() {
+    text.clear();
+    byte.clear();
+    origin.clear();
+    words.clear();
+  }
+  uint32_t char_count() const { return static_cast<uint32_t>(origin.size()); }
+};
+
+}  // namespace encore::tok
