@@ -66,7 +66,8 @@ void ThreadPool::run_tasks(int worker) {
 
 void ThreadPool::worker_main(int worker, int cpu) {
   if (cpu >= 0) pin_current_thread(cpu);
-  uint32_t seen = generation_.load(std::memory_order_acquire);
+  // Generation 0 is "no job yet": a job posted before this thread got here must still be seen.
+  uint32_t seen = 0;
   for (;;) {
     spin_then_wait(generation_, seen);
     seen = generation_.load(std::memory_order_acquire);

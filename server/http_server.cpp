@@ -58,10 +58,10 @@ HttpServer::HttpServer(const ServerOptions& options, RequestHandler& handler, Me
     : options_(options),
       handler_(handler),
       metrics_(metrics),
+      signals_(block_and_watch_stop_signals()),  // before pool_: its threads inherit the mask
       pool_(options.workers, options.queue_size),
       next_id_(kFirstConnectionId) {
   raise_fd_limit();
-  signals_ = block_and_watch_stop_signals();
   stop_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   // Kept in reserve: when accept() fails with EMFILE, closing it lets us accept and drop the
   // client instead of spinning on a listener that stays readable.
@@ -299,13 +299,23 @@ void HttpServer::begin_drain() {
   drain_deadline_ = Clock::now() + options_.drain_timeout;
   loop_.forget(listener_.get());
   listener_.reset();
-  std::vector<Connection*> idle;
+  std::vector<uint64_t> quiet;
   for (auto& [id, c] : connections_) {
     if (!c->waiting_for_worker && c->pending_input() == 0 && c->pending_output() == 0) {
-      idle.push_back(c.get());
+      quiet.push_back(id);
     }
   }
-  for (Connection* c : idle) close(*c);
+  // A request already in the socket buffer was sent before the signal: answer it, then close.
+  // Connections with nothing to read are closed now.
+  for (uint64_t id : quiet) on_connection_event(id, EPOLLIN);
+  for (uint64_t id : quiet) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) continue;
+    Connection& c = *it->second;
+    if (!c.waiting_for_worker && c.pending_input() == 0 && c.pending_output() == 0 && !c.lingering) {
+      close(c);
+    }
+  }
 }
 
 void HttpServer::close(Connection& c) {

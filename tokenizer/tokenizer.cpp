@@ -148,8 +148,10 @@ void assemble(const Tokenizer::Impl& impl, const tok::SequenceTokens& first,
   const size_t added = options.add_special_tokens ? (pair ? 3 : 2) : 0;
   tok::KeptLengths kept{first.ids.size(), pair ? second->ids.size() : 0};
   if (options.max_length > 0) {
-    kept = tok::truncate_lengths(kept.first, kept.second, pair, options.max_length, added,
-                                 options.truncation);
+    kept = tok::truncate_lengths(
+        tok::encoded_length(first.word_ids, options.max_length),
+        pair ? tok::encoded_length(second->word_ids, options.max_length) : 0, pair,
+        options.max_length, added, options.truncation);
   }
   out.clear();
   if (options.add_special_tokens) append_special(out, impl.cls_id, 0);

@@ -7,10 +7,9 @@
 namespace encore::tok {
 namespace {
 
-KeptLengths longest_first_pair(size_t first, size_t second, size_t room, size_t max_length) {
-  // Both sequences at least as long as the whole max_length: HF halves the room, the second
-  // sequence taking the odd token, whichever is longer.
-  if (std::min(first, second) >= max_length) return {room / 2, room - room / 2};
+// HF's three cases: nothing to cut; only the longer is cut; both are cut to half the room, the
+// longer taking the odd token.
+KeptLengths longest_first_pair(size_t first, size_t second, size_t room) {
   const bool swapped = first > second;
   size_t shorter = swapped ? second : first;
   size_t longer;
@@ -30,6 +29,13 @@ KeptLengths longest_first_pair(size_t first, size_t second, size_t room, size_t 
 
 }  // namespace
 
+size_t encoded_length(std::span<const int32_t> word_ids, size_t max_length) {
+  if (max_length == 0 || word_ids.size() <= max_length) return word_ids.size();
+  size_t length = max_length;
+  while (length < word_ids.size() && word_ids[length] == word_ids[length - 1]) ++length;
+  return length;
+}
+
 KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t max_length,
                              size_t added_tokens, TruncationStrategy strategy) {
   if (max_length < added_tokens) {
@@ -44,7 +50,7 @@ KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t 
   switch (strategy) {
     case TruncationStrategy::kLongestFirst:
       if (!has_pair) return {room, 0};
-      return longest_first_pair(first, second, room, max_length);
+      return longest_first_pair(first, second, room);
     case TruncationStrategy::kOnlyFirst:
       if (first <= to_remove) break;
       return {first - to_remove, second};

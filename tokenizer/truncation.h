@@ -1,9 +1,11 @@
 // How many tokens of each sequence survive truncation, reproducing HF tokenizers 0.23
 // (truncate_encodings, direction right, stride 0), including how longest_first shares the room
-// between a pair. Established against HF on random lengths; see README.md.
+// between a pair. Established against HF on random lengths and the golden set; see README.md.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 #include "encore/tokenizer.h"
 
@@ -13,7 +15,12 @@ struct KeptLengths {
   size_t first = 0, second = 0;
 };
 
-// `max_length` counts `added_tokens` (the template's specials, 0 when they are not added);
+// The length HF's truncation sees for a text: HF stops encoding once it holds max_length tokens,
+// at the end of the word it is in, so longer texts all count as that many tokens (which decides
+// which of a pair is "longer"). `word_ids` has one entry per token.
+size_t encoded_length(std::span<const int32_t> word_ids, size_t max_length);
+
+// `first` and `second` are encoded_length()s. `max_length` counts `added_tokens` (the template's specials, 0 when they are not added);
 // `second` is 0 and `has_pair` false for a single text. Throws encore::Error where HF fails
 // (only_first/only_second cannot remove enough) and when max_length < added_tokens.
 KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t max_length,

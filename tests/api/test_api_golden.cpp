@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -24,23 +25,34 @@ using encore::test::GoldenRow;
 
 constexpr double kTolerance = 1e-4;
 
+// A golden row's input: a text, or a (text, text_pair) pair.
+struct GoldenText {
+  std::string text;
+  std::optional<std::string> pair;
+
+  Input input() const { return pair ? Input::of_pair(text, *pair) : Input::of_text(text); }
+};
+
 struct Golden {
   std::string dir;
-  std::vector<std::string> texts;
+  std::vector<GoldenText> texts;
   std::vector<GoldenRow> rows;
   std::shared_ptr<const encore::Model> model;
 };
 
-std::vector<std::string> read_texts(const std::string& jsonl_path) {
+std::vector<GoldenText> read_texts(const std::string& jsonl_path) {
   std::ifstream in(jsonl_path);
-  std::vector<std::string> texts;
+  std::vector<GoldenText> texts;
   simdjson::ondemand::parser parser;
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     simdjson::padded_string padded(line);
     auto doc = parser.iterate(padded);
-    texts.emplace_back(std::string_view(doc["text"]));
+    GoldenText text{std::string(std::string_view(doc["text"])), std::nullopt};
+    std::string_view pair;
+    if (!doc["text_pair"].get_string().get(pair)) text.pair = std::string(pair);
+    texts.push_back(std::move(text));
   }
   return texts;
 }
@@ -69,14 +81,21 @@ std::vector<double> softmax(std::span<const float> logits) {
 
 // Whether the tokenizer's untruncated encoding is the reference's (the reference cut a few long
 // rows at 128 tokens; those are checked through their ids instead).
-bool encodes_to_reference(const encore::Tokenizer& tokenizer, const std::string& text,
+bool encodes_to_reference(const encore::Tokenizer& tokenizer, const GoldenText& text,
                           const GoldenRow& row) {
+  const auto encode = [&](const encore::EncodeOptions& options, encore::Encoding& out) {
+    if (text.pair) {
+      tokenizer.encode_pair(text.text, *text.pair, options, out);
+    } else {
+      tokenizer.encode(text.text, options, out);
+    }
+  };
   encore::Encoding encoding;
-  tokenizer.encode(text, {}, encoding);
+  encode({}, encoding);
   if (encoding.size() > row.ids.size()) {
     encore::EncodeOptions options;
     options.max_length = row.ids.size();
-    tokenizer.encode(text, options, encoding);
+    encode(options, encoding);
     CHECK(encoding.ids == row.ids);
     return false;
   }
@@ -95,7 +114,7 @@ TEST_CASE("text classification: every label's score is softmax of the reference 
   const auto golden = load("tiny-seq");
   if (!golden) return;
   encore::Session session(golden->model);
-  const encore::ClassifyOptions all_labels{.top_k = std::nullopt};
+  const encore::ClassifyOptions all_labels{.function = std::nullopt, .top_k = std::nullopt};
   int checked_texts = 0;
   for (size_t r = 0; r < golden->rows.size(); ++r) {
     CAPTURE(r);
@@ -103,7 +122,7 @@ TEST_CASE("text classification: every label's score is softmax of the reference 
     const auto expected = softmax(row.logits);
     std::vector<Input> inputs = {Input::of_ids(row.ids)};
     if (encodes_to_reference(golden->model->tokenizer(), golden->texts[r], row)) {
-      inputs.push_back(Input::of_text(golden->texts[r]));
+      inputs.push_back(golden->texts[r].input());
       ++checked_texts;
     }
     for (const Input& input : inputs) {
@@ -126,7 +145,7 @@ TEST_CASE("a padded batch of texts classifies as the texts do one by one") {
   if (!golden) return;
   encore::Session session(golden->model);
   std::vector<Input> inputs;
-  for (size_t r = 0; r < 6; ++r) inputs.push_back(Input::of_text(golden->texts[r]));
+  for (size_t r = 0; r < 6; ++r) inputs.push_back(golden->texts[r].input());
   const encore::ClassifyOptions options{.function = encore::ClassificationFunction::kNone,
                                         .top_k = std::nullopt};
   std::vector<std::vector<encore::LabelScore>> batched, single;
@@ -152,8 +171,10 @@ TEST_CASE("token classification: each token's label score is softmax of its refe
   for (size_t r = 0; r < golden->rows.size(); ++r) {
     CAPTURE(r);
     const GoldenRow& row = golden->rows[r];
-    const std::string& text = golden->texts[r];
-    if (!encodes_to_reference(golden->model->tokenizer(), text, row)) continue;
+    const std::string& text = golden->texts[r].text;
+    // Token classification takes single texts; pairs and truncated rows are the engine's tests.
+    if (golden->texts[r].pair) continue;
+    if (!encodes_to_reference(golden->model->tokenizer(), golden->texts[r], row)) continue;
     ++checked_texts;
     encore::Encoding encoding;
     golden->model->tokenizer().encode(text, {}, encoding);
@@ -238,14 +259,15 @@ TEST_CASE("ranking scores pairs with the last label, best first") {
   const auto golden = load("tiny-seq");
   if (!golden) return;
   encore::Session session(golden->model);
-  const std::vector<std::string_view> passages = {golden->texts[1], golden->texts[2],
-                                                  golden->texts[6]};
+  const std::string& query = golden->texts[0].text;
+  const std::vector<std::string_view> passages = {golden->texts[1].text, golden->texts[2].text,
+                                                  golden->texts[6].text};
   std::vector<encore::RankScore> probabilities, logits;
-  session.rank(golden->texts[0], passages, {}, probabilities);
-  session.rank(golden->texts[0], passages, {.raw_scores = true}, logits);
+  session.rank(query, passages, {}, probabilities);
+  session.rank(query, passages, {.raw_scores = true}, logits);
   REQUIRE(probabilities.size() == passages.size());
   for (const auto& [index, score] : probabilities) {
-    const Input pair = Input::of_pair(golden->texts[0], passages[index]);
+    const Input pair = Input::of_pair(query, passages[index]);
     const auto raw = session.forward({&pair, 1});
     const auto expected = softmax(raw.logits);
     CHECK(std::abs(score - expected.back()) < kTolerance);
@@ -265,7 +287,7 @@ TEST_CASE("too many tokens is an error unless truncation is asked for") {
   for (int i = 0; i < 600; ++i) long_text += "word ";
   encore::test::check_error([&] { session.classify(long_text); },
                             {"602 tokens", "maximum of 512", "truncation"});
-  const auto labels = session.classify(long_text, {.truncate = true});
+  const auto labels = session.classify(long_text, {.function = std::nullopt, .top_k = 1, .truncate = true});
   CHECK(labels.size() == 1);
   const Input input = Input::of_text(long_text);
   CHECK(session.forward({&input, 1}, true).seq == 512);

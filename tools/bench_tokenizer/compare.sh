@@ -2,15 +2,15 @@
 # encore's tokenizer beside Hugging Face `tokenizers` on the same corpus, both single-threaded on
 # the same CPU, then their throughput ratio. Target (issue #2): encore ≥ 5× HF, < 2 µs for a
 # 64-token sentence.
-# usage: tools/bench_tokenizer/compare.sh [BUILD_DIR] [TOKENIZER_JSON] [TEXTS.jsonl[.gz]]
+# usage: tools/bench_tokenizer/compare.sh [BUILD_DIR] [TOKENIZER_JSON[.zst]] [TEXTS.jsonl[.zst]]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 first_existing() { for f in "$@"; do [ -f "$f" ] && { echo "$f"; return; }; done; }
-tokenizer_json=${2:-$(first_existing "$root/tests/data/tokenizer/tokenizer.json" \
+tokenizer_json=${2:-$(first_existing "$root/tests/data/tokenizer/distilbert-base-uncased-tokenizer.json.zst" \
   "$root/../shared/tokenizer/distilbert-base-uncased-tokenizer.json")}
 texts=${3:-$(first_existing "$root/../shared/golden/tokenizer-hf.jsonl" \
-  "$root/tests/data/tokenizer/tokenizer-hf.jsonl.gz")}
+  "$root/tests/data/tokenizer/tokenizer-hf.jsonl.zst")}
 cpu=${CPU:-0}
 bench=$build/tools/bench_tokenizer/bench_tokenizer
 [ -x "$bench" ] || { echo "compare.sh: $bench not built (ninja -C $build tools/bench_tokenizer/bench_tokenizer)" >&2; exit 2; }
@@ -20,11 +20,10 @@ bench=$build/tools/bench_tokenizer/bench_tokenizer
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/model"
-cp "$tokenizer_json" "$work/model/tokenizer.json"
-case "$texts" in
-  *.gz) gzip -dc "$texts" > "$work/texts.jsonl" ;;
-  *) cp "$texts" "$work/texts.jsonl" ;;
-esac
+# The vendored copies are zstd-compressed.
+unpack() { case "$1" in *.zst) zstd -q -d -c "$1" > "$2" ;; *) cp "$1" "$2" ;; esac; }
+unpack "$tokenizer_json" "$work/model/tokenizer.json"
+unpack "$texts" "$work/texts.jsonl"
 
 echo "corpus $texts, tokenizer $tokenizer_json, CPU $cpu"
 encore_out=$(taskset -c "$cpu" "$bench" --model "$work/model" --texts "$work/texts.jsonl" --cpu "$cpu")

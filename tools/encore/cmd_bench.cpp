@@ -1,13 +1,99 @@
-// Placeholder until its issue lands: says so instead of pretending to work.
+// encore bench — times Encoder::forward alone (no tokenizer, no post-processing) on random valid
+// ids, for every combination of --seq, --batch and --threads, and prints one CSV row each:
+//   seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms
+// Progress goes to stderr so stdout stays a clean CSV.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <random>
+#include <vector>
 
+#include "engine/encoder.h"
+#include "loader/distilbert_weights.h"
+#include "tools/encore/args.h"
 #include "tools/encore/commands.h"
 
 namespace encore::cli {
+namespace {
 
-int cmd_bench(int, char**) {
-  std::fprintf(stderr, "encore: this command is not implemented yet\n");
-  return 2;
+// The value below which `fraction` of the sorted samples fall (nearest rank, as numpy's "lower").
+double percentile(const std::vector<double>& sorted, double fraction) {
+  const size_t rank = static_cast<size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  Args args("bench",
+            "encore bench --model DIR [--seq 8,16,...] [--batch 1,...] [--threads 1,2] [--iters N]",
+            "Times the model's forward pass alone on random valid ids and prints latency CSV:\n"
+            "seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms (progress on stderr).");
+  args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors)")
+      .option("seq", "S,..", "sequence lengths", "8,16,32,64,128,256,384,512")
+      .option("batch", "B,..", "batch sizes", "1")
+      .option("threads", "T,..", "thread counts (0 = every allowed core)", "1")
+      .option("iters", "N", "timed forward passes per configuration", "50")
+      .option("warmup", "N", "untimed forward passes before timing", "5")
+      .option("seed", "N", "random seed for the ids", "0");
+  if (!args.parse(argc, argv)) return args.exit_code();
+  if (!args.has("model")) throw_error("--model DIR is required");
+
+  const auto seqs = args.get_int_list("seq", 1, 1 << 20);
+  const auto batches = args.get_int_list("batch", 1, 1 << 16);
+  const auto thread_counts = args.get_int_list("threads", 0, 1024);
+  const int64_t iters = args.get_int("iters", 1, 1 << 24);
+  const int64_t warmup = args.get_int("warmup", 0, 1 << 24);
+
+  const auto weights = std::make_shared<const loader::DistilBertWeights>(
+      loader::load_distilbert(args.get("model")));
+  const loader::ModelConfig& config = weights->config;
+  for (int64_t seq : seqs) {
+    if (seq > config.max_position_embeddings) {
+      throw_error("--seq ", seq, " exceeds the model's max_position_embeddings ",
+                  config.max_position_embeddings);
+    }
+  }
+  const int64_t max_tokens = *std::max_element(seqs.begin(), seqs.end()) *
+                             *std::max_element(batches.begin(), batches.end());
+  std::mt19937 rng(static_cast<unsigned>(args.get_int("seed", 0, UINT32_MAX)));
+  // Ordinary word pieces: skip the [PAD]/[unused]/special ids at the start of BERT vocabularies.
+  const int32_t first_id = config.vocab_size > 2000 ? 1000 : 0;
+  std::uniform_int_distribution<int32_t> random_id(first_id, static_cast<int32_t>(config.vocab_size - 1));
+
+  std::printf("seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms\n");
+  std::fflush(stdout);
+  for (int64_t threads : thread_counts) {
+    engine::Encoder encoder(weights, {.threads = static_cast<int>(threads), .max_batch_tokens = max_tokens});
+    for (int64_t seq : seqs) {
+      for (int64_t batch : batches) {
+        std::vector<int32_t> ids(batch * seq);
+        for (int32_t& id : ids) id = random_id(rng);
+        const std::vector<int32_t> mask(ids.size(), 1);
+        const engine::Batch input{batch, seq, ids, mask};
+        std::fprintf(stderr, "bench: seq %lld batch %lld threads %d: %lld warmup + %lld timed passes\n",
+                     static_cast<long long>(seq), static_cast<long long>(batch), encoder.threads(),
+                     static_cast<long long>(warmup), static_cast<long long>(iters));
+        for (int64_t i = 0; i < warmup; ++i) encoder.forward(input);
+        std::vector<double> ms;
+        ms.reserve(static_cast<size_t>(iters));
+        for (int64_t i = 0; i < iters; ++i) {
+          const auto start = std::chrono::steady_clock::now();
+          encoder.forward(input);
+          const auto stop = std::chrono::steady_clock::now();
+          ms.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+        }
+        std::sort(ms.begin(), ms.end());
+        std::printf("%lld,%lld,%d,%.3f,%.3f,%.3f,%.3f,%.3f\n", static_cast<long long>(seq),
+                    static_cast<long long>(batch), encoder.threads(), percentile(ms, 0.5),
+                    percentile(ms, 0.9), percentile(ms, 0.99), ms.front(), ms.back());
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
 }
 
 }  // namespace encore::cli

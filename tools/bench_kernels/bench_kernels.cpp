@@ -1,0 +1,168 @@
+// bench_kernels: throughput of the JIT GEMMs on the DistilBERT shapes, as a fraction of the
+// compute roof measured in the same run (peak_loop.h). A program that prints numbers, not a test.
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/jit/cpu_features.h"
+#include "kernels/jit/gemm.h"
+#include "peak_loop.h"
+#include "support/error.h"
+#include "tools/encore/args.h"
+
+namespace encore::bench {
+namespace {
+
+// CPU time of this thread: the machine is shared, and time spent descheduled is not the kernel's.
+double thread_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+struct Shape {
+  size_t n, k;
+};
+constexpr Shape kShapes[] = {{768, 768}, {2304, 768}, {3072, 768}, {768, 3072}};
+
+// Median thread-CPU seconds per call of `body`: each rep repeats it for at least ~0.5 ms so the
+// timer's resolution does not matter; the median discards reps disturbed by other processes.
+double median_seconds(const std::function<void()>& body, int reps) {
+  body();  // warm caches, page in, JIT on first use
+  double start = thread_seconds();
+  body();
+  const double once = thread_seconds() - start;
+  const int inner = std::max(1, static_cast<int>(5e-4 / std::max(once, 1e-9)));
+  std::vector<double> samples;
+  for (int rep = 0; rep < reps; ++rep) {
+    start = thread_seconds();
+    for (int i = 0; i < inner; ++i) body();
+    samples.push_back((thread_seconds() - start) / inner);
+  }
+  std::nth_element(samples.begin(), samples.begin() + reps / 2, samples.end());
+  return samples[reps / 2];
+}
+
+double peak_ops_per_second(const PeakLoop& loop, int reps) {
+  constexpr int64_t kIterations = 20000;
+  double ops = 0;
+  const double seconds = median_seconds([&] { ops = loop.run(kIterations); }, reps);
+  return ops / seconds;
+}
+
+std::vector<float> random_floats(size_t count, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float& v : values) v = value(random);
+  return values;
+}
+
+void print_row(const char* precision, size_t m, Shape shape, double seconds, double peak) {
+  const double ops = 2.0 * static_cast<double>(m * shape.n * shape.k);
+  const double rate = ops / seconds;
+  std::printf("%-6s %5zu %5zu %5zu %10.3f %9.1f %9.1f %6.1f%%\n", precision, m, shape.n, shape.k,
+              seconds * 1e3, rate * 1e-9, peak * 1e-9, 100.0 * rate / peak);
+  std::fflush(stdout);
+}
+
+void bench_int8(const std::vector<int64_t>& ms, int reps) {
+  const PeakLoop peak_loop(PeakInstruction::vpdpbusd);
+  for (const Shape shape : kShapes) {
+    const std::vector<float> w = random_floats(shape.n * shape.k, 1);
+    const std::vector<float> bias = random_floats(shape.n, 2);
+    const jit::PackedInt8Weights packed = jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k);
+    for (const int64_t m64 : ms) {
+      const auto m = static_cast<size_t>(m64);
+      const std::vector<float> x = random_floats(m * shape.k, 3);
+      jit::QuantizedRows a;
+      jit::quantize_rows(x.data(), m, shape.k, shape.k, a);
+      std::vector<float> c(m * shape.n);
+      const jit::Int8Gemm gemm(m, shape.n, shape.k, {});
+      const double peak = peak_ops_per_second(peak_loop, reps);
+      const double seconds = median_seconds([&] { gemm.run(a, packed, {c.data(), shape.n}); }, reps);
+      print_row("int8", m, shape, seconds, peak);
+    }
+  }
+}
+
+void bench_f32(const std::vector<int64_t>& ms, int reps) {
+  const PeakLoop peak_loop(PeakInstruction::vfmadd231ps);
+  for (const Shape shape : kShapes) {
+    const std::vector<float> w = random_floats(shape.n * shape.k, 1);
+    const std::vector<float> bias = random_floats(shape.n, 2);
+    const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k);
+    for (const int64_t m64 : ms) {
+      const auto m = static_cast<size_t>(m64);
+      const std::vector<float> a = random_floats(m * shape.k, 3);
+      std::vector<float> c(m * shape.n);
+      const jit::F32Gemm gemm(m, shape.n, shape.k, {});
+      const double peak = peak_ops_per_second(peak_loop, reps);
+      const double seconds =
+          median_seconds([&] { gemm.run(a.data(), shape.k, packed, {c.data(), shape.n}); }, reps);
+      print_row("fp32", m, shape, seconds, peak);
+    }
+  }
+}
+
+void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) throw_error("--cpu ", cpu, ": cannot pin the thread");
+}
+
+int run(int argc, char** argv) {
+  cli::Args args("bench_kernels", "bench_kernels [--precision int8|fp32|both] [--m 8,64,128,512]",
+                 "Single-thread throughput of the JIT GEMMs on DistilBERT's linear shapes, with the\n"
+                 "fraction of the vpdpbusd / vfmadd231ps roof measured just before each row.");
+  args.option("precision", "P", "int8, fp32 or both", "both")
+      .option("m", "LIST", "rows of A (tokens) to measure", "8,64,128,512")
+      .option("reps", "N", "timed repetitions per row (the median is printed)", "101")
+      .option("cpu", "N", "CPU to pin the benchmark thread to", "0");
+  if (!args.parse(argc, argv)) return args.exit_code();
+  const std::string precision = args.get("precision");
+  if (precision != "int8" && precision != "fp32" && precision != "both") {
+    throw_error("--precision '", precision, "': expected int8, fp32 or both");
+  }
+  const std::vector<int64_t> ms = args.get_int_list("m", 1, 4096);
+  const int reps = static_cast<int>(args.get_int("reps", 1, 100000));
+  pin_to_cpu(static_cast<int>(args.get_int("cpu", 0, CPU_SETSIZE - 1)));
+
+  const jit::CpuFeatures& features = jit::cpu_features();
+  std::printf("ISA level %s (CPU %s), 1 thread, median of %d reps\n",
+              std::string(jit::isa_level_name(features.level)).c_str(),
+              std::string(jit::isa_level_name(features.detected)).c_str(), reps);
+  std::printf("%-6s %5s %5s %5s %10s %9s %9s %7s\n", "prec", "M", "N", "K", "ms/call", "GOP/s",
+              "peak", "of peak");
+  const bool want_int8 = precision != "fp32", want_f32 = precision != "int8";
+  if (want_int8 && features.level < jit::IsaLevel::avx512_vnni) {
+    std::printf("int8: skipped, needs avx512_vnni\n");
+  } else if (want_int8) {
+    bench_int8(ms, reps);
+  }
+  if (want_f32 && features.level < jit::IsaLevel::avx512) {
+    std::printf("fp32: skipped, needs avx512\n");
+  } else if (want_f32) {
+    bench_f32(ms, reps);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace encore::bench
+
+int main(int argc, char** argv) {
+  try {
+    return encore::bench::run(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "bench_kernels: %s\n", error.what());
+    return 1;
+  }
+}
