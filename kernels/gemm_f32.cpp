@@ -24,7 +24,7 @@ constexpr size_t kLanes = hn::MaxLanes(DF());
 constexpr size_t kPanelVectors = kPanelWidth / kLanes;
 constexpr size_t kTileRows = kPanelVectors == 1 ? 12 : kPanelVectors == 2 ? 6 : 3;
 // Cache blocking: a kKc × 16 slice of B (16 KiB) stays in L1 across the row tiles of a kMc-row
-// block of A (kMc × kKc = 96 KiB, in L2); a block of kNcPanels panels bounds the C block in L2.
+// block of A (kMc × kKc = 96 KiB, packed, in L2); kNcPanels panels bound the C block in L2.
 constexpr int64_t kKc = 256;
 constexpr int64_t kMc = 96;
 constexpr int64_t kNcPanels = 16;
@@ -56,27 +56,14 @@ HWY_INLINE void StorePanelRow(DF d, VF value, float* row, size_t width, size_t v
   if (first < width) StoreTail(value, d, row + first, width - first);
 }
 
-template <size_t kRows>
-HWY_INLINE void MicroKernel(const float* a, size_t lda, const float* b, size_t kc,
-                            const TileOutput& out) {
-  const DF d;
-  VF acc[kRows][kPanelVectors];
-  for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] = hn::Zero(d);
-
-  for (size_t kk = 0; kk < kc; ++kk) {
-    VF b_row[kPanelVectors];
-    for (size_t v = 0; v < kPanelVectors; ++v) b_row[v] = hn::LoadU(d, b + kk * kPanelWidth + v * kLanes);
-    for (size_t r = 0; r < kRows; ++r) {
-      const VF a_broadcast = hn::Set(d, a[r * lda + kk]);
-      for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] = hn::MulAdd(a_broadcast, b_row[v], acc[r][v]);
-    }
-  }
-
-  for (size_t r = 0; r < kRows; ++r) {
+// Adds the bias and applies the epilogue to a finished tile of sums, then stores it into C.
+// Kept apart from the k-loop so the accumulators never need an address (GCC then keeps them
+// in registers instead of storing them on every k step).
+HWY_INLINE void StoreTile(DF d, const float* sums, size_t rows, const TileOutput& out) {
+  for (size_t r = 0; r < rows; ++r) {
     float* c_row = out.c + r * out.ldc;
     for (size_t v = 0; v < kPanelVectors; ++v) {
-      VF value = acc[r][v];
+      VF value = hn::Load(d, sums + r * kPanelWidth + v * kLanes);
       if (out.accumulate) value = hn::Add(LoadPanelRow(d, c_row, out.width, v), value);
       if (out.finish) {
         if (out.bias) value = hn::Add(value, LoadPanelRow(d, out.bias, out.width, v));
@@ -99,29 +86,67 @@ HWY_INLINE void MicroKernel(const float* a, size_t lda, const float* b, size_t k
   }
 }
 
+// a: a packed row tile, kc steps of kTileRows floats (row r of step kk at a[kk·kTileRows + r]).
+// b: a kc-deep slice of one B panel, kc steps of 16 floats.
+template <size_t kRows>
+HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, size_t kc,
+                            const TileOutput& out) {
+  const DF d;
+  VF acc[kRows][kPanelVectors];
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] = hn::Zero(d);
+
+  for (size_t kk = 0; kk < kc; ++kk) {
+    VF b_row[kPanelVectors];
+    for (size_t v = 0; v < kPanelVectors; ++v) b_row[v] = hn::LoadU(d, b + kk * kPanelWidth + v * kLanes);
+    for (size_t r = 0; r < kRows; ++r) {
+      const VF a_broadcast = hn::Set(d, a[kk * kTileRows + r]);
+      for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] = hn::MulAdd(a_broadcast, b_row[v], acc[r][v]);
+    }
+  }
+
+  HWY_ALIGN float sums[kRows * kPanelWidth];
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t v = 0; v < kPanelVectors; ++v) hn::Store(acc[r][v], d, sums + r * kPanelWidth + v * kLanes);
+  StoreTile(d, sums, kRows, out);
+}
+
 // Calls MicroKernel<rows> for a run-time rows in [1, kRows].
 template <size_t kRows>
-HWY_INLINE void RowTile(size_t rows, const float* a, size_t lda, const float* b, size_t kc,
-                        const TileOutput& out) {
+HWY_INLINE void RowTile(size_t rows, const float* a, const float* b, size_t kc, const TileOutput& out) {
   if constexpr (kRows > 1) {
-    if (rows < kRows) return RowTile<kRows - 1>(rows, a, lda, b, kc, out);
+    if (rows < kRows) return RowTile<kRows - 1>(rows, a, b, kc, out);
   }
-  MicroKernel<kRows>(a, lda, b, kc, out);
+  MicroKernel<kRows>(a, b, kc, out);
+}
+
+// Copies rows [0, rows) × columns [0, kc) of A into row tiles of kTileRows, each stored k-major,
+// so the micro-kernel reads one contiguous stream. Without this, rows of a wide A (k = 3072:
+// a 12 KiB stride) all fall into the same L1 sets and evict each other.
+HWY_INLINE void PackRowTiles(const float* a, size_t lda, size_t rows, size_t kc, float* packed) {
+  for (size_t tile = 0; tile < rows; tile += kTileRows) {
+    const size_t tile_rows = std::min(kTileRows, rows - tile);
+    float* out = packed + tile * kc;
+    for (size_t r = 0; r < tile_rows; ++r) {
+      const float* row = a + (tile + r) * lda;
+      for (size_t kk = 0; kk < kc; ++kk) out[kk * kTileRows + r] = row[kk];
+    }
+  }
 }
 
 void GemmF32(const GemmArgs& args, int64_t m_begin, int64_t m_end, int64_t panel_begin,
              int64_t panel_end) {
   if (m_begin >= m_end || panel_begin >= panel_end) return;
-  // A single row tile gains nothing from k-blocking (no B reuse) but would re-read C.
-  const int64_t kc_block =
-      m_end - m_begin <= static_cast<int64_t>(kTileRows) ? std::max<int64_t>(args.k, 1) : kKc;
+  HWY_ALIGN float packed_a[kMc * kKc];  // 96 KiB: one block of A, reused across its panels
   for (int64_t p0 = panel_begin; p0 < panel_end; p0 += kNcPanels) {
     const int64_t p1 = std::min(p0 + kNcPanels, panel_end);
     int64_t k0 = 0;
     do {  // at least once, so k == 0 still writes epilogue(bias)
-      const int64_t kc = std::min(kc_block, args.k - k0);
+      const int64_t kc = std::min(kKc, args.k - k0);
       for (int64_t i0 = m_begin; i0 < m_end; i0 += kMc) {
         const int64_t i1 = std::min(i0 + kMc, m_end);
+        PackRowTiles(args.a + i0 * args.lda + k0, static_cast<size_t>(args.lda),
+                     static_cast<size_t>(i1 - i0), static_cast<size_t>(kc), packed_a);
         for (int64_t p = p0; p < p1; ++p) {
           const int64_t column = p * kPanelWidth;
           const float* b = args.packed_b + (p * args.k + k0) * kPanelWidth;
@@ -137,8 +162,7 @@ void GemmF32(const GemmArgs& args, int64_t m_begin, int64_t m_end, int64_t panel
             out.residual = args.residual ? args.residual + i * args.ldr + column : nullptr;
             out.ldr = static_cast<size_t>(args.ldr);
             const size_t rows = static_cast<size_t>(std::min<int64_t>(kTileRows, i1 - i));
-            RowTile<kTileRows>(rows, args.a + i * args.lda + k0, static_cast<size_t>(args.lda), b,
-                               static_cast<size_t>(kc), out);
+            RowTile<kTileRows>(rows, packed_a + (i - i0) * kc, b, static_cast<size_t>(kc), out);
           }
         }
       }

@@ -16,10 +16,12 @@ PanelRange split_panels(size_t panel_count, size_t part, size_t parts) {
 
 JitGemm::JitGemm(GemmPrecision precision, size_t m, size_t n, size_t k, const Epilogue& epilogue)
     : plan_(plan_gemm(precision, m, n, k, epilogue, cpu_features().caches)) {
-  for (int row_tail = 0; row_tail < 2; ++row_tail) {
-    for (int panel_tail = 0; panel_tail < 2; ++panel_tail) {
-      const GemmKernelDesc& desc = plan_.kernels[row_tail][panel_tail];
-      if (desc.k_steps > 0) kernels_[row_tail][panel_tail] = gemm_kernel(desc);
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    for (int row_tail = 0; row_tail < 2; ++row_tail) {
+      for (int panel_tail = 0; panel_tail < 2; ++panel_tail) {
+        const GemmKernelDesc& desc = plan_.kernels[chunk][row_tail][panel_tail];
+        if (desc.k_steps > 0) kernels_[chunk][row_tail][panel_tail] = gemm_kernel(desc);
+      }
     }
   }
 }
@@ -34,43 +36,49 @@ void JitGemm::check_output(const GemmOutput& out) const {
 void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRange range) const {
   const size_t first = std::min(range.first, plan_.panel_count);
   const size_t end = first + std::min(range.count, plan_.panel_count - first);
-  const auto* a = static_cast<const std::byte*>(base.a);
-  const auto* panels = static_cast<const std::byte*>(base.panels);
-  auto* c = static_cast<std::byte*>(base.c);
-  const auto* residual = reinterpret_cast<const std::byte*>(base.residual);
-  const size_t column_bytes = kPanelLanes * sizeof(float);
   const size_t row_blocks = plan_.full_row_blocks + (plan_.tail_rows ? 1 : 0);
   const size_t full_end = plan_.has_tail_panel ? std::min(end, plan_.panel_count - 1) : end;
+  // Each K step is 4 bytes of an A row and 256 bytes of a panel (gemm_kernel_emitter.cpp).
+  constexpr size_t kAStepBytes = 4, kPanelStepBytes = kPanelLanes * 4;
 
+  // One kernel call: rows [row, row + its block) x `count` panels from `panel`, K chunk `chunk`.
+  auto call = [&](GemmKernelFn kernel, size_t row, size_t panel, size_t count, size_t chunk) {
+    const size_t column = panel * kPanelLanes * sizeof(float);
+    GemmKernelArgs args = base;
+    args.a = static_cast<const std::byte*>(base.a) + row * base.a_stride +
+             chunk * plan_.k_chunk_steps * kAStepBytes;
+    args.panels = static_cast<const std::byte*>(base.panels) + panel * panel_bytes;
+    args.panel_count = static_cast<int64_t>(count);
+    args.weights_offset = static_cast<int64_t>(chunk * plan_.k_chunk_steps * kPanelStepBytes);
+    args.c = static_cast<std::byte*>(base.c) + row * base.c_stride + column;
+    if (base.residual) {
+      args.residual = reinterpret_cast<const float*>(
+          reinterpret_cast<const std::byte*>(base.residual) + row * base.residual_stride + column);
+    }
+    if (base.row_scale) {
+      args.row_scale = base.row_scale + row;
+      args.row_zero_point = base.row_zero_point + row;
+    }
+    kernel(&args);
+  };
+
+  // Weights block (L2) outermost, then K chunks, then rows: every row passes over the block's
+  // chunk while it is cached.
   for (size_t block = first; block < end; block += plan_.panels_per_block) {
     const size_t block_end = std::min(end, block + plan_.panels_per_block);
     const size_t full_panels = block < full_end ? std::min(block_end, full_end) - block : 0;
     const bool tail_panel_here = block_end > full_end;
-    for (size_t row_block = 0; row_block < row_blocks; ++row_block) {
-      const size_t row = row_block * plan_.m_block;
-      const int row_tail = row_block == plan_.full_row_blocks ? 1 : 0;
-      GemmKernelArgs args = base;
-      args.a = a + row * base.a_stride;
-      args.c = c + row * base.c_stride + block * column_bytes;
-      if (residual) args.residual = reinterpret_cast<const float*>(
-          residual + row * base.residual_stride + block * column_bytes);
-      if (base.row_scale) {
-        args.row_scale = base.row_scale + row;
-        args.row_zero_point = base.row_zero_point + row;
-      }
-      if (full_panels > 0) {
-        args.panels = panels + block * panel_bytes;
-        args.panel_count = static_cast<int64_t>(full_panels);
-        kernels_[row_tail][0](&args);
-      }
-      if (tail_panel_here) {
-        const size_t last = plan_.panel_count - 1;
-        args.panels = panels + last * panel_bytes;
-        args.panel_count = 1;
-        args.c = c + row * base.c_stride + last * column_bytes;
-        if (residual) args.residual = reinterpret_cast<const float*>(
-            residual + row * base.residual_stride + last * column_bytes);
-        kernels_[row_tail][1](&args);
+    for (size_t chunk = 0; chunk < plan_.k_chunk_count; ++chunk) {
+      const KChunk kind = plan_.k_chunk_count == 1          ? KChunk::whole
+                          : chunk == 0                        ? KChunk::first
+                          : chunk + 1 == plan_.k_chunk_count ? KChunk::last
+                                                              : KChunk::middle;
+      const auto& kernels = kernels_[static_cast<int>(kind)];
+      for (size_t row_block = 0; row_block < row_blocks; ++row_block) {
+        const size_t row = row_block * plan_.m_block;
+        const int row_tail = row_block == plan_.full_row_blocks ? 1 : 0;
+        if (full_panels > 0) call(kernels[row_tail][0], row, block, full_panels, chunk);
+        if (tail_panel_here) call(kernels[row_tail][1], row, plan_.panel_count - 1, 1, chunk);
       }
     }
   }

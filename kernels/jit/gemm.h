@@ -13,7 +13,7 @@
 namespace encore::jit {
 
 // Where the result goes. Strides in elements. residual (same shape as C) is read only when the
-// epilogue has residual_add; it may alias c (in-place residual).
+// epilogue has residual_add; it must not alias c (long-K fp32 keeps partial sums in c).
 struct GemmOutput {
   float* c = nullptr;
   size_t c_stride = 0;
@@ -43,7 +43,7 @@ class JitGemm {
   void check_output(const GemmOutput& out) const;
 
   GemmPlan plan_;
-  GemmKernelFn kernels_[2][2] = {};
+  GemmKernelFn kernels_[4][2][2] = {};  // as plan_.kernels
 };
 
 // int8: A quantized per row (quantize_rows), W per channel (pack_int8_weights). Needs avx512_vnni.

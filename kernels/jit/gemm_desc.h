@@ -21,13 +21,19 @@ struct Epilogue {
   bool operator==(const Epilogue&) const = default;
 };
 
+// Where a kernel's K steps sit in the whole K, when K is split into cache-sized chunks (fp32, long
+// K): the first chunk starts from zero, later ones add to the partial sums left in C, and only the
+// last applies the epilogue.
+enum class KChunk : uint8_t { whole, first, middle, last };
+
 struct GemmKernelDesc {
   GemmPrecision precision = GemmPrecision::fp32;
   uint8_t m_rows = 1;          // rows of A (and C) per call: 1..kMaxRows
   uint8_t n_regs = 4;          // zmm columns per panel used: 1..4 (fewer only for the N-tail panel)
   uint8_t last_reg_lanes = 16; // valid lanes of the last zmm column (1..16): the N tail, masked
   uint8_t k_unroll = 4;        // K steps per loop iteration (groups of 4 for int8)
-  uint32_t k_steps = 0;        // K steps in total: k for fp32, ceil(k/4) groups for int8
+  uint32_t k_steps = 0;        // K steps of this kernel: k (or a chunk of it) for fp32, ceil(k/4) for int8
+  KChunk k_chunk = KChunk::whole;
   Epilogue epilogue;
 
   bool operator==(const GemmKernelDesc&) const = default;
@@ -47,6 +53,7 @@ struct GemmKernelArgs {
   int64_t residual_stride = 0;
   const float* row_scale = nullptr;        // int8: per-row activation scale (row 0 of the block)
   const int32_t* row_zero_point = nullptr; // int8: per-row activation zero point
+  int64_t weights_offset = 0;              // bytes into each panel's weights: the K chunk's start
 };
 
 using GemmKernelFn = void (*)(const GemmKernelArgs*);
@@ -55,7 +62,7 @@ struct GemmKernelDescHash {
   size_t operator()(const GemmKernelDesc& d) const {
     uint64_t h = static_cast<uint64_t>(d.precision);
     for (uint64_t field : {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes},
-                           uint64_t{d.k_unroll}, uint64_t{d.k_steps},
+                           uint64_t{d.k_unroll}, uint64_t{d.k_steps}, uint64_t(d.k_chunk),
                            uint64_t(d.epilogue.activation), uint64_t{d.epilogue.residual_add},
                            uint64_t{d.epilogue.raw_int32}}) {
       h = h * 1000003u ^ field;

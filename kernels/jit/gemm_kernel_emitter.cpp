@@ -76,15 +76,12 @@ Xbyak::RegExp GemmKernelEmitter::row_address(int row, const Xbyak::Reg64& base0,
 void GemmKernelEmitter::emit_panel_loop() {
   Xbyak::Label next_panel;
   L(next_panel);
-  for (int row = 0; row < desc_.m_rows; ++row) {
-    for (int col = 0; col < desc_.n_regs; ++col) {
-      vpxord(accumulator(row, col), accumulator(row, col), accumulator(row, col));
-    }
-  }
+  emit_accumulator_init();
   mov(reg_a0, ARG(a));
   lea(reg_a3, ptr[reg_a0 + reg_a_stride * 2]);
   add(reg_a3, reg_a_stride);
-  lea(reg_b, ptr[reg_panel + static_cast<int>(weights_offset_)]);
+  mov(reg_b, ARG(weights_offset));
+  lea(reg_b, ptr[reg_panel + reg_b + static_cast<int>(weights_offset_)]);
   emit_k_loop();
   emit_output();
 
@@ -97,6 +94,25 @@ void GemmKernelEmitter::emit_panel_loop() {
   }
   dec(reg_panels_left);
   jnz(next_panel, T_NEAR);
+}
+
+void GemmKernelEmitter::emit_accumulator_init() {
+  const bool continue_partial = desc_.k_chunk == KChunk::middle || desc_.k_chunk == KChunk::last;
+  for (int row = 0; row < desc_.m_rows; ++row) {
+    for (int col = 0; col < desc_.n_regs; ++col) {
+      const Xbyak::Zmm acc = accumulator(row, col);
+      if (!continue_partial) {
+        vpxord(acc, acc, acc);
+        continue;
+      }
+      const auto partial = ptr[row_address(row, reg_c0, reg_c3, reg_c_stride) + col * kZmmBytes];
+      if (is_masked(col)) {
+        vmovups(acc | mask_tail | T_z, partial);
+      } else {
+        vmovups(acc, partial);
+      }
+    }
+  }
 }
 
 void GemmKernelEmitter::emit_k_loop() {
@@ -175,6 +191,13 @@ void GemmKernelEmitter::emit_f32_bias() {
 }
 
 void GemmKernelEmitter::emit_output() {
+  const bool partial = desc_.k_chunk == KChunk::first || desc_.k_chunk == KChunk::middle;
+  if (partial) {
+    for (int row = 0; row < desc_.m_rows; ++row) {
+      for (int col = 0; col < desc_.n_regs; ++col) emit_store(row, col);
+    }
+    return;
+  }
   const Epilogue& epilogue = desc_.epilogue;
   if (!epilogue.raw_int32) {
     if (int8_) {

@@ -19,6 +19,7 @@ class GemmKernelEmitter : public Xbyak::CodeGenerator {
   void emit_prologue();
   void emit_epilogue_and_return();
   void emit_panel_loop();
+  void emit_accumulator_init();
   void emit_k_loop();
   void emit_k_step(int step_in_body);
   void emit_output();

@@ -11,13 +11,14 @@ namespace {
 constexpr uint8_t kKUnroll = 4;
 
 GemmKernelDesc make_desc(GemmPrecision precision, size_t rows, size_t lanes, size_t k_steps,
-                         const Epilogue& epilogue) {
+                         KChunk k_chunk, const Epilogue& epilogue) {
   GemmKernelDesc desc;
   desc.precision = precision;
   desc.m_rows = static_cast<uint8_t>(rows);
   desc.n_regs = static_cast<uint8_t>((lanes + kLanesPerZmm - 1) / kLanesPerZmm);
   desc.last_reg_lanes = static_cast<uint8_t>(lanes - (desc.n_regs - 1) * kLanesPerZmm);
   desc.k_steps = static_cast<uint32_t>(k_steps);
+  desc.k_chunk = k_chunk;
   desc.k_unroll = static_cast<uint8_t>(std::min<size_t>(kKUnroll, k_steps));
   desc.epilogue = epilogue;
   return desc;
@@ -52,15 +53,29 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
   const size_t panel_bytes =
       int8 ? Int8PanelLayout::panel_bytes(k) : F32PanelLayout::panel_bytes(k);
   plan.panels_per_block = std::max<size_t>(1, caches.l2 / 2 / panel_bytes);
+  // fp32 with a long K: a whole panel no longer fits beside the A rows, so split K into chunks of
+  // at most a quarter of L2 per panel, accumulating partial sums in C. (int8 panels are 4x smaller.)
+  const size_t max_chunk_steps =
+      std::max<size_t>(64, caches.l2 / 4 / F32PanelLayout::row_bytes);
+  plan.k_chunk_count = int8 ? 1 : (k_steps + max_chunk_steps - 1) / max_chunk_steps;
+  plan.k_chunk_steps = (k_steps + plan.k_chunk_count - 1) / plan.k_chunk_count;
+  const size_t last_chunk_steps = k_steps - (plan.k_chunk_count - 1) * plan.k_chunk_steps;
 
   const size_t tail_lanes = n % kPanelLanes;
   const size_t row_counts[2] = {plan.m_block, plan.tail_rows};
   const size_t lane_counts[2] = {n >= kPanelLanes ? kPanelLanes : 0, tail_lanes};
-  for (int row_tail = 0; row_tail < 2; ++row_tail) {
-    for (int panel_tail = 0; panel_tail < 2; ++panel_tail) {
-      if (row_counts[row_tail] == 0 || lane_counts[panel_tail] == 0) continue;
-      plan.kernels[row_tail][panel_tail] =
-          make_desc(precision, row_counts[row_tail], lane_counts[panel_tail], k_steps, epilogue);
+  for (KChunk chunk : {KChunk::whole, KChunk::first, KChunk::middle, KChunk::last}) {
+    const bool used = plan.k_chunk_count == 1 ? chunk == KChunk::whole
+                                              : chunk != KChunk::whole &&
+                                                    (chunk != KChunk::middle || plan.k_chunk_count > 2);
+    if (!used) continue;
+    const size_t chunk_steps = chunk == KChunk::last ? last_chunk_steps : plan.k_chunk_steps;
+    for (int row_tail = 0; row_tail < 2; ++row_tail) {
+      for (int panel_tail = 0; panel_tail < 2; ++panel_tail) {
+        if (row_counts[row_tail] == 0 || lane_counts[panel_tail] == 0) continue;
+        plan.kernels[static_cast<int>(chunk)][row_tail][panel_tail] = make_desc(
+            precision, row_counts[row_tail], lane_counts[panel_tail], chunk_steps, chunk, epilogue);
+      }
     }
   }
   return plan;

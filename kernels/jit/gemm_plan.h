@@ -18,9 +18,11 @@ struct GemmPlan {
   size_t panel_count = 0;        // 64-lane panels covering n
   bool has_tail_panel = false;   // the last panel is partial (n % 64 != 0)
   size_t panels_per_block = 0;   // panels whose weights stay in L2 while all rows pass over them
-  // kernels[row tail][panel tail]: [0][0] full rows x full panels, [1][*] the row tail, [*][1] the
-  // N-tail panel. Entries whose case does not occur keep k_steps == 0.
-  GemmKernelDesc kernels[2][2];
+  size_t k_chunk_steps = 0;      // K steps per chunk (fp32 splits long K so a chunk fits L2)
+  size_t k_chunk_count = 1;
+  // kernels[KChunk][row tail][panel tail]: [*][0][0] full rows x full panels, [*][1][*] the row
+  // tail, [*][*][1] the N-tail panel. Entries whose case does not occur keep k_steps == 0.
+  GemmKernelDesc kernels[4][2][2];
 };
 
 GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const Epilogue& epilogue,

@@ -141,9 +141,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       tokenizer.encode(first, options, encoding);
     }
   } catch (const encore::Error&) {
-    // Invalid UTF-8 must be refused; valid text only when a one-sided truncation cannot fit.
+    // Invalid UTF-8 must be refused; valid text only when truncation cannot fit: max_length below
+    // the special tokens' count, or a one-sided strategy whose side is too short.
+    const size_t specials = second ? 3 : 2;
     check(!valid || (options.max_length > 0 &&
-                     options.truncation != encore::TruncationStrategy::kLongestFirst));
+                     (options.max_length < specials ||
+                      options.truncation != encore::TruncationStrategy::kLongestFirst)));
     return 0;
   }
   check(valid);

@@ -12,6 +12,7 @@
 
 #include "engine/encoder.h"
 #include "loader/distilbert_weights.h"
+#include "support/error.h"
 #include "tools/encore/args.h"
 #include "tools/encore/commands.h"
 
