@@ -45,22 +45,25 @@ void ThreadPool::run(int64_t tasks, TaskFn fn, void* context) {
   }
   fn_ = fn;
   context_ = context;
-  tasks_ = tasks;
-  next_task_.store(0, std::memory_order_relaxed);
-  busy_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  claims_.store(static_cast<uint64_t>(tasks) << 32, std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   run_tasks(0);
-  for (int busy = busy_workers_.load(std::memory_order_acquire); busy != 0;
-       busy = busy_workers_.load(std::memory_order_acquire)) {
-    spin_then_wait(busy_workers_, busy);
+  for (int64_t done = done_.load(std::memory_order_acquire); done < tasks;
+       done = done_.load(std::memory_order_acquire)) {
+    spin_then_wait(done_, done);
   }
 }
 
 void ThreadPool::run_tasks(int worker) {
-  for (int64_t task = next_task_.fetch_add(1, std::memory_order_relaxed); task < tasks_;
-       task = next_task_.fetch_add(1, std::memory_order_relaxed)) {
+  for (;;) {
+    const uint64_t claim = claims_.fetch_add(1, std::memory_order_acq_rel);
+    const int64_t task = static_cast<int64_t>(claim & 0xffffffffu);
+    const int64_t tasks = static_cast<int64_t>(claim >> 32);
+    if (task >= tasks) return;
     fn_(context_, task, worker);
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) done_.notify_one();
   }
 }
 
@@ -73,7 +76,6 @@ void ThreadPool::worker_main(int worker, int cpu) {
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
     run_tasks(worker);
-    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) busy_workers_.notify_one();
   }
 }
 

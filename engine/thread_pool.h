@@ -39,13 +39,16 @@ class ThreadPool {
   void worker_main(int worker, int cpu);
 
   std::vector<std::thread> workers_;
-  // The current job; written before generation_ is bumped, read after workers see the new value.
+  // The current job. fn_ and context_ are written before claims_ is published (release) and read
+  // only by a thread holding a claimed task, which the job cannot finish without.
   TaskFn fn_ = nullptr;
   void* context_ = nullptr;
-  int64_t tasks_ = 0;
-  alignas(64) std::atomic<int64_t> next_task_{0};
-  alignas(64) std::atomic<uint32_t> generation_{0};
-  alignas(64) std::atomic<int> busy_workers_{0};
+  // (tasks << 32) | next task: one fetch_add claims a task of whichever job is current, so a worker
+  // that wakes late can never run a task of a finished job, and the caller waits only for tasks,
+  // not for every worker to check in (a descheduled worker does not stall the pass).
+  alignas(64) std::atomic<uint64_t> claims_{0};
+  alignas(64) std::atomic<int64_t> done_{0};
+  alignas(64) std::atomic<uint32_t> generation_{0};  // bumped per job; workers sleep on it
   std::atomic<bool> stopping_{false};
 };
 

@@ -17,6 +17,10 @@ struct CodePointRange {
   char32_t first, last;
 };
 
+// Canonical decompositions never change once published, so only characters newer than HF's NFD
+// tables differ: of those utf8proc knows, U+11938 (Dives Akuru, Unicode 13) alone decomposes.
+constexpr char32_t kHfUndecomposed = 0x11938;
+
 struct LowercaseRange {
   char32_t first, last;
   int32_t delta;
@@ -137,40 +141,36 @@ constexpr LowercaseRange kRustLowercase[] = {
     {0x16EA0, 0x16EB8, 27},
 };
 
-bool contains(std::span<const CodePointRange> ranges, char32_t c) {
+void set_flag(std::span<uint8_t> flags, std::span<const CodePointRange> ranges, uint8_t flag) {
   for (const CodePointRange& range : ranges) {
-    if (c >= range.first && c <= range.last) return true;
+    for (char32_t c = range.first; c <= range.last; ++c) flags[c] |= flag;
   }
-  return false;
 }
 
-uint8_t set_if(uint8_t flags, uint8_t flag, bool condition) {
-  return condition ? static_cast<uint8_t>(flags | flag) : flags;
-}
-
-uint8_t clear_if(uint8_t flags, uint8_t flag, bool condition) {
-  return condition ? static_cast<uint8_t>(flags & ~flag) : flags;
+void clear_flag(std::span<uint8_t> flags, std::span<const CodePointRange> ranges, uint8_t flag) {
+  for (const CodePointRange& range : ranges) {
+    for (char32_t c = range.first; c <= range.last; ++c) flags[c] &= static_cast<uint8_t>(~flag);
+  }
 }
 
 }  // namespace
 
-uint8_t hf_char_flags(char32_t c, uint8_t flags) {
-  flags = clear_if(flags, kRemoved, contains(kHfKeepsFormatChars, c));
-  flags = set_if(flags, kNonspacingMark, contains(kHfNonspacingMarks, c));
-  flags = clear_if(flags, kNonspacingMark, contains(kHfNotNonspacingMarks, c));
-  flags = set_if(flags, kPunctuation, contains(kHfPunctuation, c));
-  flags = clear_if(flags, kPunctuation, contains(kHfNotPunctuation, c));
-  flags = clear_if(flags, kReorderable, contains(kHfNotReorderable, c));
-  char32_t decomposed[kMaxDecomposition];
-  if (hf_decomposition(c, decomposed) == 1 && decomposed[0] == c) flags &= ~kDecomposes;
-  char32_t lowered[kMaxLowercase];
-  return set_if(flags, kLowercaseChanges, hf_lowercase(c, lowered) != 0);
+void apply_hf_differences(std::span<uint8_t> flags) {
+  clear_flag(flags, kHfKeepsFormatChars, kRemoved);
+  set_flag(flags, kHfNonspacingMarks, kNonspacingMark);
+  clear_flag(flags, kHfNotNonspacingMarks, kNonspacingMark);
+  set_flag(flags, kHfPunctuation, kPunctuation);
+  clear_flag(flags, kHfNotPunctuation, kPunctuation);
+  clear_flag(flags, kHfNotReorderable, kReorderable);
+  flags[kHfUndecomposed] &= static_cast<uint8_t>(~kDecomposes);
+  flags[0x130] |= kLowercaseChanges;
+  for (const LowercaseRange& range : kRustLowercase) {
+    for (char32_t c = range.first; c <= range.last; ++c) flags[c] |= kLowercaseChanges;
+  }
 }
 
-// Canonical decompositions never change once published, so only characters newer than HF's NFD
-// tables differ: of those utf8proc knows, U+11938 (Dives Akuru, Unicode 13) alone decomposes.
 size_t hf_decomposition(char32_t c, char32_t* out) {
-  if (c == 0x11938) {
+  if (c == kHfUndecomposed) {
     out[0] = c;
     return 1;
   }

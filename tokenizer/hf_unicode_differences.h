@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace encore::tok {
 
-// The flags HF sees for `c`, given the flags computed from utf8proc.
-uint8_t hf_char_flags(char32_t c, uint8_t utf8proc_flags);
+// Turns flags computed from utf8proc (indexed by code point, all 0x110000 of them) into the
+// flags HF sees.
+void apply_hf_differences(std::span<uint8_t> flags);
 // HF's decomposition / lowercase of `c` when it differs from utf8proc's; 0 when it does not.
 size_t hf_decomposition(char32_t c, char32_t* out);
 size_t hf_lowercase(char32_t c, char32_t* out);

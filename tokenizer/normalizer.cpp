@@ -6,7 +6,11 @@
 namespace encore::tok {
 
 void Normalizer::start(const NormalizerOptions& options, Words& out) {
-  options_ = options;
+  if (!ascii_built_ || !(options == options_)) {
+    options_ = options;
+    flags_ = &CharFlagTable::instance();
+    build_ascii_actions();
+  }
   out_ = &out;
   in_word_ = false;
   pending_.clear();
@@ -14,8 +18,46 @@ void Normalizer::start(const NormalizerOptions& options, Words& out) {
   last_origin_ = 0;
 }
 
+void Normalizer::build_ascii_actions() {
+  for (char32_t c = 0; c < 128; ++c) {
+    const uint8_t flags = (*flags_)(c);
+    Ascii& ascii = ascii_[c];
+    ascii.normalized = static_cast<char>(options_.lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (options_.clean_text && (flags & kRemoved)) {
+      ascii.action = kDrop;
+    } else if (flags & kWhitespace) {
+      ascii.action = kSpace;
+    } else if (flags & kPunctuation) {
+      ascii.action = kIsolate;
+    } else {
+      ascii.action = kKeep;
+    }
+  }
+  ascii_built_ = true;
+}
+
 void Normalizer::add(char32_t c, uint32_t origin) {
-  const uint8_t flags = char_flags(c);
+  if (c < 128) {  // no ASCII character decomposes, is a mark or a Chinese character
+    if (!pending_.empty()) flush_pending();
+    last_origin_ = origin;
+    const Ascii ascii = ascii_[c];
+    switch (ascii.action) {
+      case kDrop:
+        return;
+      case kSpace:
+        close_word();
+        return;
+      case kIsolate:
+        close_word();
+        append(static_cast<char32_t>(ascii.normalized), origin);
+        close_word();
+        return;
+      case kKeep:
+        append(static_cast<char32_t>(ascii.normalized), origin);
+        return;
+    }
+  }
+  const uint8_t flags = (*flags_)(c);
   if (options_.clean_text) {
     if (flags & kRemoved) return;
     if (flags & kWhitespace) c = ' ';
@@ -41,7 +83,7 @@ void Normalizer::decompose_and_strip(char32_t c, uint32_t origin) {
     lowercase_and_emit(c, origin);
     return;
   }
-  const uint8_t flags = char_flags(c);
+  const uint8_t flags = (*flags_)(c);
   if (!(flags & (kDecomposes | kReorderable))) {  // a starter that NFD leaves alone
     flush_pending();
     strip_and_continue(c, origin);
@@ -50,7 +92,7 @@ void Normalizer::decompose_and_strip(char32_t c, uint32_t origin) {
   char32_t parts[kMaxDecomposition];
   const size_t count = (flags & kDecomposes) ? decompose(c, parts) : (parts[0] = c, 1);
   for (size_t i = 0; i < count; ++i) {
-    const uint8_t combining = (char_flags(parts[i]) & kReorderable) ? combining_class(parts[i]) : 0;
+    const uint8_t combining = ((*flags_)(parts[i]) & kReorderable) ? combining_class(parts[i]) : 0;
     if (combining == 0) {
       flush_pending();
       strip_and_continue(parts[i], origin);
@@ -85,12 +127,12 @@ void Normalizer::flush_pending() {
 
 void Normalizer::strip_and_continue(char32_t c, uint32_t origin) {
   last_origin_ = origin;
-  if (char_flags(c) & kNonspacingMark) return;
+  if ((*flags_)(c) & kNonspacingMark) return;
   lowercase_and_emit(c, origin);
 }
 
 void Normalizer::lowercase_and_emit(char32_t c, uint32_t origin) {
-  if (options_.lowercase && (char_flags(c) & kLowercaseChanges)) {
+  if (options_.lowercase && ((*flags_)(c) & kLowercaseChanges)) {
     char32_t lowered[kMaxLowercase];
     const size_t count = to_lowercase(c, lowered);
     for (size_t i = 0; i < count; ++i) emit(lowered[i], origin);
@@ -101,22 +143,31 @@ void Normalizer::lowercase_and_emit(char32_t c, uint32_t origin) {
 
 // BertPreTokenizer: whitespace ends a word; punctuation is a word of its own.
 void Normalizer::emit(char32_t c, uint32_t origin) {
-  const uint8_t flags = char_flags(c);
+  const uint8_t flags = (*flags_)(c);
   if (flags & kWhitespace) {
     close_word();
     return;
   }
   const bool punctuation = (flags & kPunctuation) != 0;
   if (punctuation) close_word();
+  append(c, origin);
+  if (punctuation) close_word();
+}
+
+// Adds a normalized character to the current word (opening one if needed).
+void Normalizer::append(char32_t c, uint32_t origin) {
   if (!in_word_) {
     out_->words.push_back({out_->char_count(), 0, -1});
     in_word_ = true;
   }
   out_->byte.push_back(static_cast<uint32_t>(out_->text.size()));
   out_->origin.push_back(origin);
-  char utf8[4];
-  out_->text.append(utf8, encode_utf8(c, utf8));
-  if (punctuation) close_word();
+  if (c < 0x80) {
+    out_->text.push_back(static_cast<char>(c));
+  } else {
+    char utf8[4];
+    out_->text.append(utf8, encode_utf8(c, utf8));
+  }
 }
 
 void Normalizer::close_word() {

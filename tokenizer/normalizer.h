@@ -8,9 +8,11 @@
 // normalized character remembers its original character exactly as HF's alignments would.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
+#include "tokenizer/unicode.h"
 #include "tokenizer/words.h"
 
 namespace encore::tok {
@@ -20,6 +22,7 @@ struct NormalizerOptions {
   bool handle_chinese_chars = true;
   bool strip_accents = true;
   bool lowercase = true;
+  friend bool operator==(const NormalizerOptions&, const NormalizerOptions&) = default;
 };
 
 class Normalizer {
@@ -44,8 +47,20 @@ class Normalizer {
   void strip_and_continue(char32_t c, uint32_t origin);
   void lowercase_and_emit(char32_t c, uint32_t origin);
   void emit(char32_t c, uint32_t origin);
+  void append(char32_t c, uint32_t origin);
   void close_word();
+  void build_ascii_actions();
 
+  // ASCII, most of most texts, takes one table lookup: what the whole pipeline does with it.
+  enum AsciiAction : uint8_t { kDrop = 0, kSpace = 1, kIsolate = 2, kKeep = 3 };
+  struct Ascii {
+    AsciiAction action;
+    char normalized;
+  };
+  std::array<Ascii, 128> ascii_{};
+  bool ascii_built_ = false;
+
+  const CharFlagTable* flags_ = nullptr;
   NormalizerOptions options_;
   Words* out_ = nullptr;
   bool in_word_ = false;

@@ -2,7 +2,6 @@
 
 #include <utf8proc.h>
 
-#include <array>
 #include <map>
 #include <vector>
 
@@ -12,8 +11,10 @@ namespace encore::tok {
 namespace {
 
 constexpr char32_t kCodePoints = 0x110000;
-constexpr unsigned kBlockBits = 8;
-constexpr unsigned kBlockSize = 1u << kBlockBits;
+// Planes 4 to 13 hold no character (Unicode 16): all their flags are 0; skipping them halves the
+// time to build the table.
+constexpr char32_t kFirstUnassignedPlane = 0x40000;
+constexpr char32_t kPlane14 = 0xE0000;
 
 // Rust's char::is_whitespace (the White_Space property, unchanged since Unicode 6.3); utf8proc
 // does not expose it.
@@ -69,8 +70,11 @@ uint8_t utf8proc_flags(char32_t c) {
   }
   if (is_hf_chinese(c)) flags |= kChinese;
   if (category == UTF8PROC_CATEGORY_MN) flags |= kNonspacingMark;
-  char32_t decomposed[kMaxDecomposition];
-  if (utf8proc_nfd(c, decomposed) != 1 || decomposed[0] != c) flags |= kDecomposes;
+  const bool hangul_syllable = c >= 0xAC00 && c <= 0xD7A3;  // decomposed by algorithm, not table
+  if (hangul_syllable || property->decomp_seqindex != UINT16_MAX) {
+    char32_t decomposed[kMaxDecomposition];
+    if (utf8proc_nfd(c, decomposed) != 1 || decomposed[0] != c) flags |= kDecomposes;
+  }
   if (utf8proc_tolower(static_cast<utf8proc_int32_t>(c)) != static_cast<utf8proc_int32_t>(c) ||
       c == 0x130) {
     flags |= kLowercaseChanges;
@@ -79,38 +83,28 @@ uint8_t utf8proc_flags(char32_t c) {
   return flags;
 }
 
-// Two-stage table: blocks of 256 code points, identical blocks stored once (~40 KB in all).
-class FlagTable {
- public:
-  FlagTable() {
-    std::map<std::array<uint8_t, kBlockSize>, uint16_t> seen;
-    std::array<uint8_t, kBlockSize> block{};
-    for (char32_t start = 0; start < kCodePoints; start += kBlockSize) {
-      for (unsigned i = 0; i < kBlockSize; ++i) {
-        block[i] = hf_char_flags(start + i, utf8proc_flags(start + i));
-      }
-      auto [it, inserted] = seen.try_emplace(block, static_cast<uint16_t>(seen.size()));
-      if (inserted) blocks_.insert(blocks_.end(), block.begin(), block.end());
-      index_[start >> kBlockBits] = it->second;
-    }
-  }
-  uint8_t operator()(char32_t c) const {
-    return blocks_[(size_t{index_[c >> kBlockBits]} << kBlockBits) | (c & (kBlockSize - 1))];
-  }
-
- private:
-  std::array<uint16_t, kCodePoints / kBlockSize> index_{};
-  std::vector<uint8_t> blocks_;
-};
-
-const FlagTable& flag_table() {
-  static const FlagTable table;
-  return table;
-}
-
 }  // namespace
 
-uint8_t char_flags(char32_t c) { return flag_table()(c); }
+CharFlagTable::CharFlagTable() {
+  std::vector<uint8_t> flags(kCodePoints, 0);
+  for (char32_t c = 0; c < kCodePoints; ++c) {
+    if (c == kFirstUnassignedPlane) c = kPlane14;
+    flags[c] = utf8proc_flags(c);
+  }
+  apply_hf_differences(flags);
+  std::map<std::vector<uint8_t>, uint16_t> seen;
+  for (char32_t start = 0; start < kCodePoints; start += kBlockSize) {
+    std::vector<uint8_t> block(flags.begin() + start, flags.begin() + start + kBlockSize);
+    auto [it, inserted] = seen.try_emplace(std::move(block), static_cast<uint16_t>(seen.size()));
+    if (inserted) blocks_.insert(blocks_.end(), it->first.begin(), it->first.end());
+    index_[start >> kBlockBits] = it->second;
+  }
+}
+
+const CharFlagTable& CharFlagTable::instance() {
+  static const CharFlagTable table;
+  return table;
+}
 
 size_t decompose(char32_t c, char32_t out[kMaxDecomposition]) {
   if (const size_t n = hf_decomposition(c, out)) return n;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
+#include <vector>
 
 namespace encore::tok {
 
@@ -19,8 +21,25 @@ enum CharFlag : uint8_t {
   kReorderable = 1 << 7,       // nonzero canonical combining class: NFD may reorder it
 };
 
-// One table lookup; valid for every code point 0..0x10FFFF (surrogates never reach it).
-uint8_t char_flags(char32_t c);
+// The flags of every code point, in a two-stage table (blocks of 256 code points, identical blocks
+// stored once, ~40 KB). Built on first use, in a few tens of milliseconds.
+class CharFlagTable {
+ public:
+  static const CharFlagTable& instance();
+  // Valid for every code point 0..0x10FFFF.
+  uint8_t operator()(char32_t c) const {
+    return blocks_[(size_t{index_[c >> kBlockBits]} << kBlockBits) | (c & (kBlockSize - 1))];
+  }
+
+ private:
+  static constexpr unsigned kBlockBits = 8;
+  static constexpr char32_t kBlockSize = char32_t{1} << kBlockBits;
+  CharFlagTable();
+  std::array<uint16_t, (0x110000 >> kBlockBits)> index_{};
+  std::vector<uint8_t> blocks_;
+};
+
+inline uint8_t char_flags(char32_t c) { return CharFlagTable::instance()(c); }
 
 // Canonical decomposition (NFD) of one character, fully decomposed; returns the count written.
 inline constexpr size_t kMaxDecomposition = 4;

@@ -1,33 +1,10 @@
 #include "tokenizer/vocab.h"
 
 #include <bit>
-#include <cstring>
 
 #include "support/error.h"
 
 namespace encore::tok {
-
-uint64_t hash_bytes(std::string_view bytes) {
-  const char* p = bytes.data();
-  size_t n = bytes.size();
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-  while (n >= 8) {
-    uint64_t chunk;
-    std::memcpy(&chunk, p, 8);
-    h = (h ^ chunk) * 0xFF51AFD7ED558CCDull;
-    h ^= h >> 32;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    uint64_t chunk = 0;
-    std::memcpy(&chunk, p, n);
-    h = (h ^ chunk) * 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 29;
-  }
-  h *= 0x9E3779B97F4A7C15ull;
-  return h ^ (h >> 32);
-}
 
 void Vocab::add(std::string_view token, int32_t id) {
   if (id < 0) throw_error("vocabulary: negative id ", id, " for token '", token, "'");
@@ -46,46 +23,65 @@ std::string_view Vocab::token(int32_t id) const {
 
 void Vocab::finish(std::string_view continuing_subword_prefix) {
   prefix_bytes_ = continuing_subword_prefix.size();
-  const size_t capacity = std::bit_ceil(count_ * 2 + 16);
-  for (Table* table : {&whole_, &continuation_}) {
-    table->slots.assign(capacity, {});
-    table->mask = capacity - 1;
-    table->max_key_bytes = 0;
-  }
-  // Inserted from the highest id down, and insert() keeps the first entry of a key: when a token
-  // is listed twice, the later line's id wins, as in HF.
+  size_t prefixes = 0;
+  for (const Span& span : tokens_) prefixes += 2 * span.length;
+  const size_t capacity = std::bit_ceil(prefixes + 16);
+  entries_.assign(capacity, {});
+  mask_ = capacity - 1;
+  // From the highest id down, and the first entry of a key stays: when a token is listed twice,
+  // the later line's id wins, as in HF.
   for (size_t i = tokens_.size(); i-- > 0;) {
     if (!tokens_[i].present) continue;
     const auto id = static_cast<int32_t>(i);
     const std::string_view token = this->token(id);
-    whole_.insert(token, id, *this, 0);
-    if (token.size() > prefix_bytes_ &&
-        token.starts_with(continuing_subword_prefix)) {
-      continuation_.insert(token.substr(prefix_bytes_), id, *this, prefix_bytes_);
+    insert_prefixes(token, id, false);
+    if (token.size() > prefix_bytes_ && token.starts_with(continuing_subword_prefix)) {
+      insert_prefixes(token.substr(prefix_bytes_), id, true);
     }
   }
 }
 
-void Vocab::Table::insert(std::string_view key, int32_t id, const Vocab& vocab, size_t skip) {
-  if (find(key, vocab, skip) >= 0) return;  // a duplicated token: the first inserted stays
-  const uint64_t hash = hash_bytes(key);
-  for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
-    if (slots[i].id < 0) {
-      slots[i] = {static_cast<uint32_t>(hash >> 32), id};
-      if (key.size() > max_key_bytes) max_key_bytes = key.size();
-      return;
+// Inserts every prefix of `key` that ends on a character boundary, the key itself as a token.
+void Vocab::insert_prefixes(std::string_view key, int32_t id, bool continuation) {
+  uint64_t state = root(continuation);
+  for (size_t length = 1; length <= key.size(); ++length) {
+    state = extend(state, key.substr(length - 1, 1));
+    const bool is_token = length == key.size();
+    if (!is_token && (static_cast<unsigned char>(key[length]) & 0xC0) == 0x80) continue;
+    for (uint64_t i = slot_of(state) & mask_;; i = (i + 1) & mask_) {
+      Entry& entry = entries_[i];
+      if (entry.witness < 0) {
+        entry = {state, id, static_cast<uint32_t>(length), is_token, continuation};
+        break;
+      }
+      if (entry.hash != state) continue;
+      const size_t skip = entry.continuation ? prefix_bytes_ : 0;
+      if (entry.continuation != continuation || entry.length != length ||
+          token(entry.witness).substr(skip, length) != key.substr(0, length)) {
+        throw_error("vocabulary: 64-bit hash collision between '", key.substr(0, length),
+                    "' and '", token(entry.witness), "'");
+      }
+      if (is_token && !entry.is_token) {  // a prefix seen before becomes a token
+        entry.witness = id;
+        entry.is_token = true;
+      }
+      break;
     }
   }
 }
 
-int32_t Vocab::Table::find(std::string_view key, const Vocab& vocab, size_t skip) const {
-  const uint64_t hash = hash_bytes(key);
-  const auto tag = static_cast<uint32_t>(hash >> 32);
-  for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots[i];
-    if (slot.id < 0) return -1;
-    if (slot.hash == tag && vocab.key_of(slot.id, skip) == key) return slot.id;
+Vocab::Probe Vocab::probe(uint64_t state) const {
+  for (uint64_t i = slot_of(state) & mask_;; i = (i + 1) & mask_) {
+    const Entry& entry = entries_[i];
+    if (entry.witness < 0) return {false, -1};
+    if (entry.hash == state) return {true, entry.is_token ? entry.witness : -1};
   }
+}
+
+int32_t Vocab::find_key(std::string_view key, bool continuation) const {
+  if (key.empty()) return -1;
+  const Probe found = probe(extend(root(continuation), key));
+  return found.id >= 0 && is_key_of(key, found.id, continuation) ? found.id : -1;
 }
 
 }  // namespace encore::tok

@@ -1,7 +1,9 @@
-// The WordPiece vocabulary, token <-> id. Looking a piece of a word up is the hot path of
-// tokenization, so tokens sit in open-addressing tables keyed by a 64-bit hash of their bytes:
-// one for whole tokens, one for continuation tokens keyed without their "##" prefix, so the
-// greedy matcher never builds a prefixed string.
+// The WordPiece vocabulary, token <-> id. Matching word pieces is the hot path of tokenization,
+// so the vocabulary can be walked like a trie: every prefix of every token (one set for whole
+// tokens, one for continuation tokens without their "##") sits in an open-addressing table keyed
+// by a 64-bit hash that extends one character at a time. A walk stops as soon as the bytes read
+// are no token's prefix, so the longest match costs one probe per character instead of one
+// lookup per candidate length. Entries keep enough to check their bytes: a match is verified.
 #pragma once
 
 #include <cstddef>
@@ -16,50 +18,63 @@ class Vocab {
  public:
   // Adds or replaces (a later duplicate wins, as in HF) `token` with `id` >= 0.
   void add(std::string_view token, int32_t id);
-  // Builds the lookup tables; call once after the last add().
+  // Builds the lookup table; call once after the last add().
   void finish(std::string_view continuing_subword_prefix);
 
   // -1 when absent.
-  int32_t find(std::string_view token) const { return whole_.find(token, *this, 0); }
+  int32_t find(std::string_view token) const { return find_key(token, false); }
   // The id of continuing_subword_prefix + rest, -1 when absent.
-  int32_t find_continuation(std::string_view rest) const {
-    return continuation_.find(rest, *this, prefix_bytes_);
+  int32_t find_continuation(std::string_view rest) const { return find_key(rest, true); }
+
+  // Trie-like walk. A state is the hash of the bytes read so far.
+  struct Probe {
+    bool is_prefix;  // some token starts with the bytes read (or is them)
+    int32_t id;      // the token equal to the bytes read (unverified), or -1
+  };
+  static uint64_t root(bool continuation) {
+    return continuation ? 0x84222325CBF29CE4ull : 0xCBF29CE484222325ull;
   }
-  // Longest token in bytes (continuation tokens: without their prefix); bounds the matcher.
-  size_t max_token_bytes() const { return whole_.max_key_bytes; }
-  size_t max_continuation_bytes() const { return continuation_.max_key_bytes; }
+  static uint64_t extend(uint64_t state, std::string_view bytes) {
+    for (const char byte : bytes) state = (state ^ static_cast<unsigned char>(byte)) * kPrime;
+    return state;
+  }
+  Probe probe(uint64_t state) const;
+  // Whether `key` really is token `id` (a hash collision would make a walk lie).
+  bool is_key_of(std::string_view key, int32_t id, bool continuation) const {
+    return token(id).substr(continuation ? prefix_bytes_ : 0) == key &&
+           (!continuation || token(id).size() > prefix_bytes_);
+  }
 
   std::string_view token(int32_t id) const;
   size_t size() const { return count_; }
 
  private:
-  // Open addressing with linear probing; a slot holds an id and 32 bits of its key's hash.
-  struct Table {
-    struct Slot {
-      uint32_t hash = 0;
-      int32_t id = -1;
-    };
-    std::vector<Slot> slots;
-    uint64_t mask = 0;
-    size_t max_key_bytes = 0;
-    void insert(std::string_view key, int32_t id, const Vocab& vocab, size_t skip);
-    int32_t find(std::string_view key, const Vocab& vocab, size_t skip) const;
+  static constexpr uint64_t kPrime = 0x100000001B3ull;
+  struct Entry {
+    uint64_t hash = 0;
+    int32_t witness = -1;  // a token this key is a prefix of (or equal to); -1 = empty slot
+    uint32_t length = 0;   // bytes of the key
+    bool is_token = false;  // the key is the witness itself
+    bool continuation = false;
   };
   struct Span {
     uint32_t offset = 0, length = 0;
     bool present = false;
   };
-  std::string_view key_of(int32_t id, size_t skip) const {
-    return token(id).substr(skip);
+  static uint64_t slot_of(uint64_t hash) {
+    hash ^= hash >> 33;
+    hash *= 0xFF51AFD7ED558CCDull;
+    return hash ^ (hash >> 33);
   }
+  void insert_prefixes(std::string_view key, int32_t id, bool continuation);
+  int32_t find_key(std::string_view key, bool continuation) const;
 
   std::string text_;          // every token's bytes, back to back
   std::vector<Span> tokens_;  // by id
   size_t count_ = 0;
   size_t prefix_bytes_ = 0;
-  Table whole_, continuation_;
+  std::vector<Entry> entries_;
+  uint64_t mask_ = 0;
 };
-
-uint64_t hash_bytes(std::string_view bytes);
 
 }  // namespace encore::tok

@@ -4,28 +4,47 @@
 
 namespace encore::tok {
 
+// The longest vocabulary piece that normalized characters [start, end) begin with: walks the
+// vocabulary one character at a time and stops when no token continues. Returns the id (-1
+// when no piece matches) and sets `match_end`.
+int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t end,
+                                 bool continuation, uint32_t& match_end) const {
+  const std::string_view text = words.text;
+  uint64_t state = Vocab::root(continuation);
+  int32_t best = -1;
+  for (uint32_t stop = start; stop < end; ++stop) {
+    state = Vocab::extend(state, text.substr(words.byte[stop], words.byte[stop + 1] - words.byte[stop]));
+    const Vocab::Probe probe = vocab_->probe(state);
+    if (!probe.is_prefix) break;
+    if (probe.id >= 0) {
+      best = probe.id;
+      match_end = stop + 1;
+    }
+  }
+  if (best < 0) return -1;
+  const uint32_t begin_byte = words.byte[start];
+  const std::string_view piece = text.substr(begin_byte, words.byte[match_end] - begin_byte);
+  if (vocab_->is_key_of(piece, best, continuation)) return best;
+  // A 64-bit hash collision misled the walk: try every length, longest first, exactly.
+  for (match_end = end; match_end > start; --match_end) {
+    const std::string_view candidate = text.substr(begin_byte, words.byte[match_end] - begin_byte);
+    const int32_t id = continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
+    if (id >= 0) return id;
+  }
+  return -1;
+}
+
 void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
                          std::vector<Piece>& out) const {
   if (end - begin > max_chars_) {
     out.push_back({unk_id_, begin, end});
     return;
   }
-  const std::string_view text = words.text;
   const size_t first_piece = out.size();
   for (uint32_t start = begin; start < end;) {
-    const bool continuation = start > begin;
-    const size_t limit = continuation ? vocab_->max_continuation_bytes() : vocab_->max_token_bytes();
-    const uint32_t start_byte = words.byte[start];
-    // Pieces longer than the longest token cannot match: skip those lookups.
-    uint32_t stop = end;
-    while (stop > start && words.byte[stop] - start_byte > limit) --stop;
-    int32_t id = -1;
-    for (; stop > start; --stop) {
-      const std::string_view candidate = text.substr(start_byte, words.byte[stop] - start_byte);
-      id = continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
-      if (id >= 0) break;
-    }
-    if (id < 0) {
+    uint32_t stop = start;
+    const int32_t id = longest_piece(words, start, end, start > begin, stop);
+    if (id < 0) {  // a position no piece matches: the whole word is unknown
       out.resize(first_piece);
       out.push_back({unk_id_, begin, end});
       return;

@@ -25,6 +25,8 @@ class WordPiece {
   void tokenize(const Words& words, uint32_t begin, uint32_t end, std::vector<Piece>& out) const;
 
  private:
+  int32_t longest_piece(const Words& words, uint32_t start, uint32_t end, bool continuation,
+                        uint32_t& match_end) const;
   const Vocab* vocab_;
   int32_t unk_id_;
   size_t max_chars_;

@@ -19,7 +19,9 @@ size_t argmax(std::span<const float> values) {
   return static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
 }
 
-float max_score(const PreEntity& token) { return token.scores[argmax(token.scores)]; }
+float max_score(const PreEntity& token) {
+  return token.scores[argmax(token.scores)];
+}
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -79,8 +81,8 @@ void aggregate_words(std::span<const PreEntity> tokens, Aggregation aggregation,
   size_t word_begin = 0;
   for (size_t i = 1; i <= tokens.size(); ++i) {
     if (i < tokens.size() && tokens[i].is_subword) continue;
-    out.push_back(aggregate_word(tokens.subspan(word_begin, i - word_begin), aggregation, prefix,
-                                 average));
+    out.push_back(
+        aggregate_word(tokens.subspan(word_begin, i - word_begin), aggregation, prefix, average));
     word_begin = i;
   }
 }
@@ -128,7 +130,8 @@ void group_entities(std::span<const Labeled> entities, std::span<const std::stri
       const Tag last = get_tag(labels[entities[i - 1].label_id]);
       if (tag.name == last.name && !tag.begins) continue;
     }
-    out.push_back(group_sub_entities(entities.subspan(group_begin, i - group_begin), labels, prefix));
+    out.push_back(
+        group_sub_entities(entities.subspan(group_begin, i - group_begin), labels, prefix));
     group_begin = i;
   }
 }
@@ -165,8 +168,8 @@ void aggregate_entities(std::span<const PreEntity> tokens, Aggregation aggregati
   if (aggregation == Aggregation::kNone || aggregation == Aggregation::kSimple) {
     for (const auto& token : tokens) {
       const auto label_id = static_cast<int32_t>(argmax(token.scores));
-      labeled.push_back({label_id, token.scores[label_id], std::string(token.word), token.offset,
-                         token.index});
+      labeled.push_back(
+          {label_id, token.scores[label_id], std::string(token.word), token.offset, token.index});
     }
   } else if (!tokens.empty()) {
     aggregate_words(tokens, aggregation, prefix, labeled);

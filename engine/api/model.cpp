@@ -6,7 +6,8 @@
 namespace encore {
 
 std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOptions& options) {
-  if (options.threads < 0) throw_error("threads must be 0 (all cores) or more, not ", options.threads);
+  if (options.threads < 0)
+    throw_error("threads must be 0 (all cores) or more, not ", options.threads);
   auto weights = std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(dir));
   Tokenizer tokenizer = Tokenizer::from_dir(dir);
   const auto& config = weights->config;
@@ -14,8 +15,8 @@ std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOpti
     throw_error(dir, ": the tokenizer has ", tokenizer.vocab_size(),
                 " tokens but config.json's vocab_size is ", config.vocab_size);
   }
-  const size_t max_length = std::min(tokenizer.model_max_length(),
-                                     static_cast<size_t>(config.max_position_embeddings));
+  const size_t max_length =
+      std::min(tokenizer.model_max_length(), static_cast<size_t>(config.max_position_embeddings));
   return std::make_shared<const Model>(std::unique_ptr<Impl>(
       new Impl{dir, options, std::move(tokenizer), std::move(weights), max_length}));
 }
@@ -25,9 +26,12 @@ Model::~Model() = default;
 
 Task Model::default_task() const {
   switch (impl_->config().architecture) {
-    case loader::Architecture::kSequenceClassification: return Task::kClassify;
-    case loader::Architecture::kTokenClassification: return Task::kTokens;
-    case loader::Architecture::kBaseModel: return Task::kEmbed;
+    case loader::Architecture::kSequenceClassification:
+      return Task::kClassify;
+    case loader::Architecture::kTokenClassification:
+      return Task::kTokens;
+    case loader::Architecture::kBaseModel:
+      return Task::kEmbed;
   }
   return Task::kEmbed;
 }
@@ -38,12 +42,26 @@ bool Model::supports(Task task) const {
   return task == default_task();
 }
 
-const std::string& Model::architecture() const { return impl_->config().architecture_name; }
-const std::vector<std::string>& Model::labels() const { return impl_->config().labels; }
-int64_t Model::hidden_size() const { return impl_->config().dim; }
-size_t Model::max_length() const { return impl_->max_length; }
-const Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
-const std::string& Model::path() const { return impl_->path; }
-const ModelOptions& Model::options() const { return impl_->options; }
+const std::string& Model::architecture() const {
+  return impl_->config().architecture_name;
+}
+const std::vector<std::string>& Model::labels() const {
+  return impl_->config().labels;
+}
+int64_t Model::hidden_size() const {
+  return impl_->config().dim;
+}
+size_t Model::max_length() const {
+  return impl_->max_length;
+}
+const Tokenizer& Model::tokenizer() const {
+  return impl_->tokenizer;
+}
+const std::string& Model::path() const {
+  return impl_->path;
+}
+const ModelOptions& Model::options() const {
+  return impl_->options;
+}
 
 }  // namespace encore

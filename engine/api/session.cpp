@@ -23,14 +23,15 @@ struct Session::Impl {
   std::vector<Input> pairs;
 
   explicit Impl(std::shared_ptr<const Model> m)
-      : model(std::move(m)), encoder(model->impl().weights, {.threads = model->options().threads}) {}
+      : model(std::move(m)),
+        encoder(model->impl().weights, {.threads = model->options().threads}) {}
 
   const loader::ModelConfig& config() const { return model->impl().config(); }
 
   void require(Task task) const {
     if (model->supports(task)) return;
-    throw_error(model->path(), ": a ", model->architecture(), " cannot run task '",
-                task_name(task), "' (its task is '", task_name(model->default_task()), "')");
+    throw_error(model->path(), ": a ", model->architecture(), " cannot run task '", task_name(task),
+                "' (its task is '", task_name(model->default_task()), "')");
   }
 
   // Pre-tokenized ids are taken as they are: [CLS]/[SEP] count as special tokens.
@@ -117,12 +118,15 @@ struct Session::Impl {
   }
 };
 
-Session::Session(std::shared_ptr<const Model> model) : impl_(std::make_unique<Impl>(std::move(model))) {}
+Session::Session(std::shared_ptr<const Model> model)
+    : impl_(std::make_unique<Impl>(std::move(model))) {}
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
-const Model& Session::model() const { return *impl_->model; }
+const Model& Session::model() const {
+  return *impl_->model;
+}
 
 RawOutput Session::forward(std::span<const Input> inputs, bool truncate) {
   return impl_->run(inputs, truncate);
@@ -134,8 +138,8 @@ void Session::classify(std::span<const Input> inputs, const ClassifyOptions& opt
   const RawOutput raw = impl_->run(inputs, options.truncate);
   const auto& labels = impl_->config().labels;
   const int64_t num_labels = raw.num_labels;
-  const ClassificationFunction function = options.function.value_or(
-      api::default_function(impl_->config().problem_type, num_labels));
+  const ClassificationFunction function =
+      options.function.value_or(api::default_function(impl_->config().problem_type, num_labels));
   out.resize(raw.batch);
   impl_->scores.resize(num_labels);
   for (int64_t row = 0; row < raw.batch; ++row) {
@@ -181,8 +185,7 @@ void Session::embed(std::span<const Input> inputs, const EmbedOptions& options,
   out.resize(raw.batch);
   for (int64_t row = 0; row < raw.batch; ++row) {
     api::pool(raw.last_hidden_state.subspan(row * raw.seq * dim, raw.seq * dim),
-              raw.encodings[row].attention_mask, dim, options.pooling, options.normalize,
-              out[row]);
+              raw.encodings[row].attention_mask, dim, options.pooling, options.normalize, out[row]);
   }
 }
 

@@ -49,8 +49,12 @@ Enum parse(const NameTable<Enum, N>& table, std::string_view what, std::string_v
 
 }  // namespace
 
-std::string_view task_name(Task task) { return name_of(kTasks, task); }
-Task parse_task(std::string_view name) { return parse(kTasks, "task", name); }
+std::string_view task_name(Task task) {
+  return name_of(kTasks, task);
+}
+Task parse_task(std::string_view name) {
+  return parse(kTasks, "task", name);
+}
 std::string_view function_name(ClassificationFunction function) {
   return name_of(kFunctions, function);
 }
@@ -63,8 +67,12 @@ std::string_view aggregation_name(Aggregation aggregation) {
 Aggregation parse_aggregation(std::string_view name) {
   return parse(kAggregations, "aggregation_strategy", name);
 }
-std::string_view pooling_name(Pooling pooling) { return name_of(kPoolings, pooling); }
-Pooling parse_pooling(std::string_view name) { return parse(kPoolings, "pooling", name); }
+std::string_view pooling_name(Pooling pooling) {
+  return name_of(kPoolings, pooling);
+}
+Pooling parse_pooling(std::string_view name) {
+  return parse(kPoolings, "pooling", name);
+}
 Precision parse_precision(std::string_view name) {
   return parse(kPrecisions, "precision", name);
 }

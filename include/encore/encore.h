@@ -59,11 +59,12 @@ Precision parse_precision(std::string_view name);
 class Model {
  public:
   // Reads DIR/config.json, the safetensors weights and the tokenizer files.
-  static std::shared_ptr<const Model> load(const std::string& dir, const ModelOptions& options = {});
+  static std::shared_ptr<const Model> load(const std::string& dir,
+                                           const ModelOptions& options = {});
 
   Task default_task() const;  // kClassify, kTokens or kEmbed, from config.json's architecture
   bool supports(Task task) const;
-  const std::string& architecture() const;     // as written in config.json
+  const std::string& architecture() const;         // as written in config.json
   const std::vector<std::string>& labels() const;  // id2label in id order; empty for a base model
   int64_t hidden_size() const;
   // Longest input in tokens (special tokens included): min(model_max_length,
@@ -154,8 +155,8 @@ struct RawOutput {
   int64_t seq = 0;
   int64_t hidden_size = 0;
   int64_t num_labels = 0;
-  bool logits_per_token = false;         // token classification head
-  std::span<const Encoding> encodings;   // one per row, padded to seq
+  bool logits_per_token = false;             // token classification head
+  std::span<const Encoding> encodings;       // one per row, padded to seq
   std::span<const float> last_hidden_state;  // [batch, seq, hidden_size]
   std::span<const float> logits;  // [batch, num_labels], [batch, seq, num_labels], or empty
 };

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -183,7 +183,8 @@ TEST_CASE("token classification: each token's label score is softmax of its refe
     for (const auto& entity : entities) {
       const auto expected =
           softmax(std::span(row.logits).subspan(entity.index * num_labels, num_labels));
-      CHECK(std::abs(entity.score - expected[label_id(*golden->model, entity.entity)]) < kTolerance);
+      CHECK(std::abs(entity.score - expected[label_id(*golden->model, entity.entity)]) <
+            kTolerance);
       CHECK(entity.score >= *std::max_element(expected.begin(), expected.end()) - kTolerance);
       CHECK(entity.start == encoding.offsets[entity.index].begin);
       CHECK(entity.end == encoding.offsets[entity.index].end);
@@ -200,8 +201,8 @@ TEST_CASE("token classification: words and entity groups cover the text they nam
   for (auto aggregation : {encore::Aggregation::kSimple, encore::Aggregation::kFirst,
                            encore::Aggregation::kAverage, encore::Aggregation::kMax}) {
     CAPTURE(encore::aggregation_name(aggregation));
-    const auto groups = session.classify_tokens(text, {.aggregation = aggregation,
-                                                       .ignore_labels = {}});
+    const auto groups =
+        session.classify_tokens(text, {.aggregation = aggregation, .ignore_labels = {}});
     REQUIRE(!groups.empty());
     uint32_t previous_end = 0;
     for (const auto& group : groups) {
@@ -271,8 +272,8 @@ TEST_CASE("ranking scores pairs with the last label, best first") {
     const auto raw = session.forward({&pair, 1});
     const auto expected = softmax(raw.logits);
     CHECK(std::abs(score - expected.back()) < kTolerance);
-    const auto same = std::find_if(logits.begin(), logits.end(),
-                                   [&](auto& s) { return s.index == index; });
+    const auto same =
+        std::find_if(logits.begin(), logits.end(), [&](auto& s) { return s.index == index; });
     CHECK(same->score == doctest::Approx(raw.logits.back()).epsilon(1e-6));
   }
   CHECK(probabilities[0].score >= probabilities[1].score);
@@ -287,7 +288,8 @@ TEST_CASE("too many tokens is an error unless truncation is asked for") {
   for (int i = 0; i < 600; ++i) long_text += "word ";
   encore::test::check_error([&] { session.classify(long_text); },
                             {"602 tokens", "maximum of 512", "truncation"});
-  const auto labels = session.classify(long_text, {.function = std::nullopt, .top_k = 1, .truncate = true});
+  const auto labels =
+      session.classify(long_text, {.function = std::nullopt, .top_k = 1, .truncate = true});
   CHECK(labels.size() == 1);
   const Input input = Input::of_text(long_text);
   CHECK(session.forward({&input, 1}, true).seq == 512);
@@ -304,7 +306,10 @@ TEST_CASE("tasks the head cannot run, and token classification on ids, are error
   const std::vector<int32_t> ids = {101, 7592, 102};
   const Input input = Input::of_ids(ids);
   std::vector<std::vector<encore::Entity>> out;
-  encore::test::check_error([&] { tok_session.classify_tokens({&input, 1}, {}, out); },
-                            {"single texts"});
+  encore::test::check_error(
+      [&] {
+        tok_session.classify_tokens({&input, 1}, {}, out);
+      },
+      {"single texts"});
   CHECK(tok_session.embed("hello").values.size() == size_t(tok->model->hidden_size()));
 }

@@ -19,18 +19,16 @@ const std::vector<std::string> kIgnoreO = {"O"};
 
 // "microsoft bought hugs" as micro|##soft bought hu|##gs ([CLS] is token 0).
 //                                          O     B-ORG  I-ORG  B-PER  I-PER
-const std::vector<float> kMicro = {0.10f, 0.50f, 0.10f, 0.20f, 0.10f};   // B-ORG .5
-const std::vector<float> kSoft = {0.10f, 0.05f, 0.05f, 0.70f, 0.10f};    // B-PER .7
+const std::vector<float> kMicro = {0.10f, 0.50f, 0.10f, 0.20f, 0.10f};  // B-ORG .5
+const std::vector<float> kSoft = {0.10f, 0.05f, 0.05f, 0.70f, 0.10f};   // B-PER .7
 const std::vector<float> kBought = {0.90f, 0.025f, 0.025f, 0.025f, 0.025f};
-const std::vector<float> kHu = {0.00f, 0.48f, 0.00f, 0.46f, 0.06f};      // B-ORG .48
-const std::vector<float> kGs = {0.00f, 0.49f, 0.00f, 0.50f, 0.01f};      // B-PER .5
+const std::vector<float> kHu = {0.00f, 0.48f, 0.00f, 0.46f, 0.06f};  // B-ORG .48
+const std::vector<float> kGs = {0.00f, 0.49f, 0.00f, 0.50f, 0.01f};  // B-PER .5
 
 std::vector<PreEntity> microsoft_bought_hugs() {
   return {
-      {"micro", kMicro, {0, 5}, 1, false},
-      {"##soft", kSoft, {5, 9}, 2, true},
-      {"bought", kBought, {10, 16}, 3, false},
-      {"hu", kHu, {17, 19}, 4, false},
+      {"micro", kMicro, {0, 5}, 1, false},     {"##soft", kSoft, {5, 9}, 2, true},
+      {"bought", kBought, {10, 16}, 3, false}, {"hu", kHu, {17, 19}, 4, false},
       {"##gs", kGs, {19, 21}, 5, true},
   };
 }

@@ -12,7 +12,7 @@ using encore::Pooling;
 namespace {
 
 // Three tokens of dim 2; the last is padding and must never count.
-const std::vector<float> kStates = {3.0f, 4.0f,   1.0f, 2.0f,   100.0f, 100.0f};
+const std::vector<float> kStates = {3.0f, 4.0f, 1.0f, 2.0f, 100.0f, 100.0f};
 const std::vector<int32_t> kMask = {1, 1, 0};
 
 Embedding pooled(Pooling pooling, bool normalize) {

@@ -29,7 +29,8 @@ Run run(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   char buffer[1 << 16];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) result.out.append(buffer, n);
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+    result.out.append(buffer, n);
   result.status = ::pclose(pipe);
   return result;
 }
@@ -85,8 +86,8 @@ TEST_CASE("predict --jsonl reproduces the reference logits, line by line") {
     input += '\n';
     encore::test::write_file(tmp / "in.jsonl", input);
 
-    const Run result = run(encore_bin() + " predict --threads 1 --jsonl --model '" + dir +
-                           "' < '" + (tmp / "in.jsonl") + "'");
+    const Run result = run(encore_bin() + " predict --threads 1 --jsonl --model '" + dir + "' < '" +
+                           (tmp / "in.jsonl") + "'");
     CHECK(result.status == 0);
     const auto out = lines(result.out);
     REQUIRE(out.size() == rows.size() + 2);

@@ -4,7 +4,9 @@
 // ids, type_ids, offsets and tokens must be identical, and an input HF rejects must be rejected.
 //
 // usage: node hf_differential.mjs --encore BIN --tokenizer-json FILE[.gz]
-//            [--count N] [--seed N] [--random-seed N|none] [--show N]
+//            [--count N] [--seed N] [--random-seed N|none] [--show N] [--dump FILE]
+// --dump writes every mismatching input (with its config and class) as JSON Lines, for
+// hf_differential_shrink.mjs.
 // Exit status: 0 all identical, 1 a mismatch, 2 a broken setup, 77 skipped (no `tokenizers`).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +33,7 @@ function parseArgs(argv) {
       case '--seed': args.seed = Number(value()); break;
       case '--random-seed': { const v = value(); args.randomSeed = v === 'none' ? null : Number(v); break; }
       case '--show': args.show = Number(value()); break;
+      case '--dump': args.dump = value(); break;
       case '--help': usage(); break;
       default: usage(`unknown argument ${argv[i]}`);
     }
@@ -43,7 +46,7 @@ function parseArgs(argv) {
 function usage(problem) {
   if (problem) console.error(`hf_differential: ${problem}`);
   console.error('usage: node hf_differential.mjs --encore BIN --tokenizer-json FILE[.gz] ' +
-                '[--count N] [--seed N] [--random-seed N|none] [--show N]');
+                '[--count N] [--seed N] [--random-seed N|none] [--show N] [--dump FILE]');
   process.exit(problem ? 2 : 0);
 }
 
@@ -64,6 +67,7 @@ async function runVariant(Tokenizer, encore, baseJson, variant, seed, count, tmp
     if (!mismatch) continue;
     stats.mismatches++;
     stats.classes.set(mismatch, (stats.classes.get(mismatch) ?? 0) + 1);
+    report.dump?.push(JSON.stringify({ config: variant.name, mismatch, input: JSON.parse(inputLine(inputs[i])) }));
     const shownOfClass = report.shownPerClass.get(mismatch) ?? 0;
     if (report.shown < report.show && shownOfClass < 3) {
       report.shown++;
@@ -88,7 +92,7 @@ async function main() {
   console.log(`HF differential: ${args.count} inputs over ${VARIANTS.length} configurations; fixed seed ${args.seed}` +
               (seeds.length > 1 ? `, random seed ${args.randomSeed} (rerun with --random-seed ${args.randomSeed})` : ''));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'encore-hf-differential-'));
-  const report = { vocab, show: args.show, shown: 0, shownPerClass: new Map(), fatal: [] };
+  const report = { vocab, show: args.show, shown: 0, shownPerClass: new Map(), fatal: [], dump: args.dump ? [] : null };
   const all = [];
   try {
     for (const seed of seeds) {
@@ -112,6 +116,7 @@ async function main() {
                 `${String(s.mismatches).padStart(11)} ${String(s.bothRejected).padStart(17)}`);
     for (const [cls, n] of s.classes) console.log(`    ${n} × ${cls}`);
   }
+  if (args.dump) fs.writeFileSync(args.dump, report.dump.map((l) => l + '\n').join(''));
   for (const f of report.fatal) console.log(`error: ${f}`);
   console.log(`${inputs} inputs, ${mismatches} mismatches`);
   return mismatches || report.fatal.length ? 1 : 0;

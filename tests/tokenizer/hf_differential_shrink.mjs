@@ -4,7 +4,8 @@
 // all candidates of a round going through one encore process.
 //
 // usage: node hf_differential_shrink.mjs --encore BIN --tokenizer-json FILE --config NAME 'INPUT_JSON'
-//   INPUT_JSON is the `input:` line the differential test printed; NAME one of its configs.
+//   INPUT_JSON is the `input:` line the differential test printed (NAME one of its configs), or a
+//   line of its --dump file (which names the config).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,10 @@ function parseArgs(argv) {
     else if (argv[i] === '--tokenizer-json') args.tokenizerJson = argv[++i];
     else if (argv[i] === '--config') args.config = argv[++i];
     else args.input = JSON.parse(argv[i]);
+  }
+  if (args.input?.input) {  // a line of hf_differential.mjs --dump
+    args.config = args.input.config;
+    args.input = args.input.input;
   }
   if (!args.encore || !args.tokenizerJson || !args.input) {
     console.error("usage: node hf_differential_shrink.mjs --encore BIN --tokenizer-json FILE --config NAME 'INPUT_JSON'");

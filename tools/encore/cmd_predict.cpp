@@ -70,8 +70,8 @@ void predict_text(Session& session, const PredictOptions& options,
   if (texts.empty() || texts.size() > 2) {
     throw_error("expected TEXT [TEXT_PAIR] (or --jsonl), got ", texts.size(), " arguments");
   }
-  const Input input = texts.size() == 2 ? Input::of_pair(texts[0], texts[1])
-                                        : Input::of_text(texts[0]);
+  const Input input =
+      texts.size() == 2 ? Input::of_pair(texts[0], texts[1]) : Input::of_text(texts[0]);
   JsonWriter json(out);
   switch (options.task) {
     case Task::kClassify: {
@@ -207,13 +207,15 @@ int cmd_predict(int argc, char** argv) {
       .precision = parse_precision(args.get("precision")),
   };
   const auto model = Model::load(args.get("model"), model_options);
+  const PredictOptions options = read_options(args, *model);
+  if (args.get_flag("jsonl") && !args.positional().empty()) {
+    throw_error("--jsonl reads stdin; drop the TEXT arguments");
+  }
   Session session(model);
   if (args.get_flag("jsonl")) {
-    if (!args.positional().empty()) throw_error("--jsonl reads stdin; drop the TEXT arguments");
     predict_jsonl(session, args.get_flag("truncate"), args.get_flag("hidden-states"));
     return 0;
   }
-  const PredictOptions options = read_options(args, *model);
   std::string out;
   predict_text(session, options, args.positional(), out);
   out.push_back('\n');
