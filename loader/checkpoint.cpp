@@ -26,9 +26,12 @@ std::string pytorch_conversion_hint(const std::string& model_dir) {
   return model_dir + ": has " + kPytorchFile + " but no " + kSingleFile +
          "; encore reads only safetensors (a pickle can run code when loaded). Convert it once:\n"
          "  python3 -c \"import torch; from safetensors.torch import save_file; "
-         "sd = torch.load('" + model_dir + "/" + kPytorchFile + "', map_location='cpu'); "
-         "save_file({k: v.clone().contiguous() for k, v in sd.items()}, '" + model_dir + "/" +
-         kSingleFile + "', metadata={'format': 'pt'})\"\n"
+         "sd = torch.load('" +
+         model_dir + "/" + kPytorchFile +
+         "', map_location='cpu'); "
+         "save_file({k: v.clone().contiguous() for k, v in sd.items()}, '" +
+         model_dir + "/" + kSingleFile +
+         "', metadata={'format': 'pt'})\"\n"
          "or with transformers: AutoModelForSequenceClassification.from_pretrained(DIR)"
          ".save_pretrained(DIR, safe_serialization=True) (AutoModelForTokenClassification or "
          "AutoModel for the other architectures)";

@@ -14,7 +14,8 @@
 namespace encore::loader {
 namespace {
 
-const std::vector<std::string> kEmotionLabels = {"sadness", "joy", "love", "anger", "fear", "surprise"};
+const std::vector<std::string> kEmotionLabels = {"sadness", "joy",  "love",
+                                                 "anger",   "fear", "surprise"};
 const std::vector<std::string> kNerLabels = {"O",     "B-PER", "I-PER",  "B-ORG", "I-ORG",
                                              "B-LOC", "I-LOC", "B-MISC", "I-MISC"};
 
@@ -61,7 +62,8 @@ class TensorSet {
     std::fill(data.begin(), data.end(), value);
   }
   // Initialized like distilbert_ref.py: weights N(0, 0.04), biases N(0, 0.02).
-  void linear(const std::string& name, int64_t out_features, int64_t in_features, double std_dev = 0.04) {
+  void linear(const std::string& name, int64_t out_features, int64_t in_features,
+              double std_dev = 0.04) {
     normal(name + ".weight", {out_features, in_features}, std_dev);
     normal(name + ".bias", {out_features}, 0.02);
   }
@@ -88,9 +90,12 @@ class TensorSet {
 
 std::string_view architecture_name(Architecture architecture) {
   switch (architecture) {
-    case Architecture::kSequenceClassification: return "DistilBertForSequenceClassification";
-    case Architecture::kTokenClassification: return "DistilBertForTokenClassification";
-    case Architecture::kBaseModel: return "DistilBertModel";
+    case Architecture::kSequenceClassification:
+      return "DistilBertForSequenceClassification";
+    case Architecture::kTokenClassification:
+      return "DistilBertForTokenClassification";
+    case Architecture::kBaseModel:
+      return "DistilBertModel";
   }
   return "";
 }
@@ -141,13 +146,16 @@ constexpr std::string_view kTokenizerConfig =
 
 std::string readme(const DemoModelOptions& o) {
   return "# encore demo model: RANDOM WEIGHTS\n\n"
-         "This folder was written by `encore demo-model --seed " + std::to_string(o.seed) +
+         "This folder was written by `encore demo-model --seed " +
+         std::to_string(o.seed) +
          "`. Its weights are random numbers,\nnot a trained model: every prediction it makes is "
          "meaningless. It exists so encore can be\ntried (predict, serve, bench) with no download. "
-         "The vocabulary (vocab.txt) is the real\nbert-base-uncased one, so tokenization is real.\n\n"
-         "Architecture: " + std::string(architecture_name(o.architecture)) + ", dim " +
-         std::to_string(o.dim) + ", " + std::to_string(o.n_heads) + " heads, " +
-         std::to_string(o.n_layers) + " layers, ffn " + std::to_string(o.hidden_dim) + ".\n";
+         "The vocabulary (vocab.txt) is the real\nbert-base-uncased one, so tokenization is "
+         "real.\n\n"
+         "Architecture: " +
+         std::string(architecture_name(o.architecture)) + ", dim " + std::to_string(o.dim) + ", " +
+         std::to_string(o.n_heads) + " heads, " + std::to_string(o.n_layers) + " layers, ffn " +
+         std::to_string(o.hidden_dim) + ".\n";
 }
 
 void write_text(const std::filesystem::path& path, std::string_view text) {
@@ -162,11 +170,13 @@ void write_text(const std::filesystem::path& path, std::string_view text) {
 void write_demo_model(const std::string& out_dir, const DemoModelOptions& o) {
   const std::string_view vocab = demo_vocabulary();
   if (vocab.empty()) {
-    throw_error("this encore was built without tokenizer/data/bert-base-uncased-vocab.txt, so it "
-                "cannot write a demo model");
+    throw_error(
+        "this encore was built without tokenizer/data/bert-base-uncased-vocab.txt, so it "
+        "cannot write a demo model");
   }
   std::vector<std::string> labels = o.labels;
-  if (labels.empty() && o.architecture == Architecture::kSequenceClassification) labels = kEmotionLabels;
+  if (labels.empty() && o.architecture == Architecture::kSequenceClassification)
+    labels = kEmotionLabels;
   if (labels.empty() && o.architecture == Architecture::kTokenClassification) labels = kNerLabels;
   if (o.architecture == Architecture::kBaseModel) labels.clear();
   const int64_t vocab_size = count_lines(vocab);
@@ -183,7 +193,8 @@ void write_demo_model(const std::string& out_dir, const DemoModelOptions& o) {
   const std::string p = o.architecture == Architecture::kBaseModel ? "" : "distilbert.";
   TensorSet tensors(o.seed);
   tensors.normal(p + "embeddings.word_embeddings.weight", {vocab_size, o.dim}, 0.05);
-  tensors.normal(p + "embeddings.position_embeddings.weight", {o.max_position_embeddings, o.dim}, 0.02);
+  tensors.normal(p + "embeddings.position_embeddings.weight", {o.max_position_embeddings, o.dim},
+                 0.02);
   tensors.layer_norm(p + "embeddings.LayerNorm", o.dim);
   for (int64_t i = 0; i < o.n_layers; ++i) {
     const std::string layer = p + "transformer.layer." + std::to_string(i) + ".";
@@ -195,8 +206,10 @@ void write_demo_model(const std::string& out_dir, const DemoModelOptions& o) {
     tensors.linear(layer + "ffn.lin2", o.dim, o.hidden_dim);
     tensors.layer_norm(layer + "output_layer_norm", o.dim);
   }
-  if (o.architecture == Architecture::kSequenceClassification) tensors.linear("pre_classifier", o.dim, o.dim);
-  if (!labels.empty()) tensors.linear("classifier", static_cast<int64_t>(labels.size()), o.dim, 0.2);
+  if (o.architecture == Architecture::kSequenceClassification)
+    tensors.linear("pre_classifier", o.dim, o.dim);
+  if (!labels.empty())
+    tensors.linear("classifier", static_cast<int64_t>(labels.size()), o.dim, 0.2);
 
   tensors.write((dir / "model.safetensors").string());
   write_text(dir / "config.json", config);

@@ -99,9 +99,9 @@ DistilBertWeights load_distilbert(const std::string& model_dir) {
 
   weights.word_embeddings =
       reader.matrix("embeddings.word_embeddings.weight", c.vocab_size, c.dim, "vocab_size, dim");
-  weights.position_embeddings = reader.matrix("embeddings.position_embeddings.weight",
-                                              c.max_position_embeddings, c.dim,
-                                              "max_position_embeddings, dim");
+  weights.position_embeddings =
+      reader.matrix("embeddings.position_embeddings.weight", c.max_position_embeddings, c.dim,
+                    "max_position_embeddings, dim");
   weights.embeddings_layer_norm = reader.layer_norm("embeddings.LayerNorm");
   for (int64_t i = 0; i < c.n_layers; ++i) {
     const std::string p = "transformer.layer." + std::to_string(i) + ".";

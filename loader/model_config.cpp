@@ -68,7 +68,8 @@ class ConfigParser {
     }
     config.pad_token_id = optional_int("pad_token_id", 0);
     if (config.pad_token_id < 0 || config.pad_token_id >= config.vocab_size) {
-      fail("pad_token_id ", config.pad_token_id, " is outside the vocabulary [0, ", config.vocab_size, ")");
+      fail("pad_token_id ", config.pad_token_id, " is outside the vocabulary [0, ",
+           config.vocab_size, ")");
     }
     config.sinusoidal_pos_embds = optional_bool("sinusoidal_pos_embds", false);
     std::string_view activation = "gelu";
@@ -116,7 +117,8 @@ class ConfigParser {
     if (name == "single_label_classification") return ProblemType::kSingleLabelClassification;
     if (name == "multi_label_classification") return ProblemType::kMultiLabelClassification;
     if (name == "regression") return ProblemType::kRegression;
-    fail("problem_type '", name, "' is not one of single_label_classification, "
+    fail("problem_type '", name,
+         "' is not one of single_label_classification, "
          "multi_label_classification, regression");
   }
 
@@ -213,7 +215,8 @@ ModelConfig parse_model_config(std::string_view json, const std::string& source)
 ModelConfig load_model_config(const std::string& model_dir) {
   const std::string path = (std::filesystem::path(model_dir) / "config.json").string();
   std::error_code ec;
-  if (!std::filesystem::is_directory(model_dir, ec)) throw_error(model_dir, ": model folder not found");
+  if (!std::filesystem::is_directory(model_dir, ec))
+    throw_error(model_dir, ": model folder not found");
   if (!std::filesystem::is_regular_file(path, ec)) throw_error(path, ": not found");
   return parse_model_config(read_text_file(path), path);
 }

@@ -24,11 +24,21 @@ struct DTypeInfo {
 };
 
 constexpr std::array<DTypeInfo, 15> kDTypes = {{
-    {DType::kF32, "F32", 4},    {DType::kF16, "F16", 2},         {DType::kBF16, "BF16", 2},
-    {DType::kF64, "F64", 8},    {DType::kI64, "I64", 8},         {DType::kI32, "I32", 4},
-    {DType::kI16, "I16", 2},    {DType::kI8, "I8", 1},           {DType::kU64, "U64", 8},
-    {DType::kU32, "U32", 4},    {DType::kU16, "U16", 2},         {DType::kU8, "U8", 1},
-    {DType::kBool, "BOOL", 1},  {DType::kF8E4M3, "F8_E4M3", 1}, {DType::kF8E5M2, "F8_E5M2", 1},
+    {DType::kF32, "F32", 4},
+    {DType::kF16, "F16", 2},
+    {DType::kBF16, "BF16", 2},
+    {DType::kF64, "F64", 8},
+    {DType::kI64, "I64", 8},
+    {DType::kI32, "I32", 4},
+    {DType::kI16, "I16", 2},
+    {DType::kI8, "I8", 1},
+    {DType::kU64, "U64", 8},
+    {DType::kU32, "U32", 4},
+    {DType::kU16, "U16", 2},
+    {DType::kU8, "U8", 1},
+    {DType::kBool, "BOOL", 1},
+    {DType::kF8E4M3, "F8_E4M3", 1},
+    {DType::kF8E5M2, "F8_E5M2", 1},
 }};
 
 const DTypeInfo& info(DType dtype) {
@@ -48,14 +58,16 @@ class HeaderParser {
       : file_(file), source_(source) {}
 
   std::vector<TensorView> parse() {
-    if (file_.size() < 8) fail("file is ", file_.size(), " bytes, too short for the 8-byte header length");
+    if (file_.size() < 8)
+      fail("file is ", file_.size(), " bytes, too short for the 8-byte header length");
     uint64_t header_size = 0;
     std::memcpy(&header_size, file_.data(), 8);
     if (header_size > file_.size() - 8) {
       fail("header length ", header_size, " beyond file size ", file_.size(),
            " (truncated or not a safetensors file)");
     }
-    if (header_size > kMaxHeaderBytes) fail("header length ", header_size, " exceeds the ", kMaxHeaderBytes, "-byte limit");
+    if (header_size > kMaxHeaderBytes)
+      fail("header length ", header_size, " exceeds the ", kMaxHeaderBytes, "-byte limit");
     data_ = file_.subspan(8 + header_size);
 
     simdjson::dom::parser parser;
@@ -67,7 +79,8 @@ class HeaderParser {
     std::set<std::string_view> names;
     for (auto field : header) {
       if (field.key == "__metadata__") continue;  // free-form strings, nothing encore needs
-      if (!names.insert(field.key).second) fail("tensor '", field.key, "' appears twice in the header");
+      if (!names.insert(field.key).second)
+        fail("tensor '", field.key, "' appears twice in the header");
       tensors_.push_back(parse_tensor(field.key, field.value));
     }
     check_no_overlap();
@@ -93,7 +106,8 @@ class HeaderParser {
     uint64_t elements = 1;
     for (auto dim_value : shape) {
       int64_t dim = 0;
-      if (dim_value.get(dim) || dim < 0) fail_tensor(t, "shape holds a value that is not a non-negative integer");
+      if (dim_value.get(dim) || dim < 0)
+        fail_tensor(t, "shape holds a value that is not a non-negative integer");
       // Cap the product so elements × dtype size cannot overflow; no file is that large anyway.
       if (dim != 0 && elements > (uint64_t{1} << 56) / static_cast<uint64_t>(dim)) {
         fail_tensor(t, "shape is too large");
@@ -156,8 +170,12 @@ class HeaderParser {
 
 }  // namespace
 
-std::string_view dtype_name(DType dtype) { return info(dtype).name; }
-size_t dtype_size(DType dtype) { return info(dtype).size; }
+std::string_view dtype_name(DType dtype) {
+  return info(dtype).name;
+}
+size_t dtype_size(DType dtype) {
+  return info(dtype).size;
+}
 bool is_float_dtype(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
 }

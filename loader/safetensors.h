@@ -15,8 +15,23 @@ namespace encore::loader {
 
 // Every dtype the format defines, so a checkpoint with an unused I64 buffer still parses; only the
 // float ones can be read as weights (see is_float_dtype).
-enum class DType { kF32, kF16, kBF16, kF64, kI64, kI32, kI16, kI8, kU64, kU32, kU16, kU8, kBool,
-                   kF8E4M3, kF8E5M2 };
+enum class DType {
+  kF32,
+  kF16,
+  kBF16,
+  kF64,
+  kI64,
+  kI32,
+  kI16,
+  kI8,
+  kU64,
+  kU32,
+  kU16,
+  kU8,
+  kBool,
+  kF8E4M3,
+  kF8E5M2
+};
 
 std::string_view dtype_name(DType dtype);
 size_t dtype_size(DType dtype);
@@ -39,7 +54,8 @@ constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 // below kMaxHeaderBytes, header JSON, known dtypes, shape × dtype size == data_offsets length,
 // offsets inside the data area, no two tensors overlapping, no duplicate names. `source` (the
 // path) starts every error message. Tensors are returned in header order.
-std::vector<TensorView> parse_safetensors(std::span<const std::byte> file, const std::string& source);
+std::vector<TensorView> parse_safetensors(std::span<const std::byte> file,
+                                          const std::string& source);
 
 // Formats a shape as "[a, b]" for messages.
 std::string shape_string(std::span<const int64_t> shape);

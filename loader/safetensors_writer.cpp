@@ -19,13 +19,17 @@ std::string safetensors_header(std::span<const TensorToWrite> tensors) {
     uint64_t elements = 1;
     for (int64_t dim : t.shape) elements *= static_cast<uint64_t>(dim);
     if (elements * dtype_size(t.dtype) != t.bytes.size()) {
-      throw_error("tensor '", t.name, "': shape ", shape_string(t.shape), " of ", dtype_name(t.dtype),
-                  " does not match its ", t.bytes.size(), " bytes");
+      throw_error("tensor '", t.name, "': shape ", shape_string(t.shape), " of ",
+                  dtype_name(t.dtype), " does not match its ", t.bytes.size(), " bytes");
     }
     header.key(t.name).begin_object();
     header.key("dtype").value(dtype_name(t.dtype));
     header.key("shape").array(std::span<const int64_t>(t.shape));
-    header.key("data_offsets").begin_array().value(offset).value(offset + t.bytes.size()).end_array();
+    header.key("data_offsets")
+        .begin_array()
+        .value(offset)
+        .value(offset + t.bytes.size())
+        .end_array();
     header.end_object();
     offset += t.bytes.size();
   }
@@ -47,7 +51,8 @@ void write_safetensors(const std::string& path, std::span<const TensorToWrite> t
   for (const TensorToWrite& t : tensors) {
     ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), file.get()) == t.bytes.size();
   }
-  if (!ok || std::fclose(file.release()) != 0) throw_error(path, ": write failed: ", std::strerror(errno));
+  if (!ok || std::fclose(file.release()) != 0)
+    throw_error(path, ": write failed: ", std::strerror(errno));
 }
 
 }  // namespace encore::loader

@@ -73,6 +73,42 @@ void Normalizer::add(char32_t c, uint32_t origin) {
   decompose_and_strip(c, origin);
 }
 
+size_t Normalizer::ascii_run_length(std::string_view bytes) const {
+  if (!pending_.empty()) return 0;
+  size_t n = 0;
+  while (n < bytes.size()) {
+    const auto byte = static_cast<unsigned char>(bytes[n]);
+    if (byte >= 128 || ascii_[byte].action != kKeep) break;
+    ++n;
+  }
+  return n;
+}
+
+void Normalizer::add_ascii_run(std::string_view run, uint32_t first_origin) {
+  if (!in_word_) {
+    out_->words.push_back({out_->char_count(), 0, -1});
+    in_word_ = true;
+  }
+  last_origin_ = first_origin + static_cast<uint32_t>(run.size()) - 1;
+  const size_t old_chars = out_->origin.size();
+  const auto old_bytes = static_cast<uint32_t>(out_->text.size());
+  out_->text.resize(old_bytes + run.size());
+  out_->byte.resize(old_chars + run.size());
+  out_->origin.resize(old_chars + run.size());
+  // Separate loops: the char stores would otherwise force reloads (char aliases everything).
+  uint32_t* byte = out_->byte.data() + old_chars;
+  uint32_t* origin = out_->origin.data() + old_chars;
+  const auto count = static_cast<uint32_t>(run.size());
+  for (uint32_t i = 0; i < count; ++i) byte[i] = old_bytes + i;
+  for (uint32_t i = 0; i < count; ++i) origin[i] = first_origin + i;
+  const bool lowercase = options_.lowercase;
+  char* text = out_->text.data() + old_bytes;
+  for (uint32_t i = 0; i < count; ++i) {
+    const char c = run[i];
+    text[i] = static_cast<char>(lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+}
+
 void Normalizer::end_piece() {
   flush_pending();
   close_word();

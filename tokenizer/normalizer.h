@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "tokenizer/unicode.h"
@@ -32,6 +33,10 @@ class Normalizer {
 
   // One original character, `origin` being its index in the original text.
   void add(char32_t c, uint32_t origin);
+  // Length of the run of ASCII word characters (letters, digits: kept as they are or lowercased)
+  // at the start of `bytes`; add_ascii_run() takes such a run in one go.
+  size_t ascii_run_length(std::string_view bytes) const;
+  void add_ascii_run(std::string_view run, uint32_t first_origin);
   // Ends the piece: flushes marks waiting to be reordered and closes the current word.
   void end_piece();
 

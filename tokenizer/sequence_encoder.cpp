@@ -2,6 +2,18 @@
 #include "tokenizer/utf8.h"
 
 namespace encore::tok {
+namespace {
+
+// Where in text[pos, pos + run) the first special token starts (run if none does).
+size_t first_special_start(const Tokenizer::Impl& tokenizer, std::string_view text, size_t pos,
+                           size_t run) {
+  for (size_t i = 1; i < run; ++i) {
+    if (tokenizer.special_tokens.match_at(text, pos + i).length > 0) return i;
+  }
+  return run;
+}
+
+}  // namespace
 
 void SequenceEncoder::split_and_normalize(const Tokenizer::Impl& tokenizer,
                                           std::string_view text, std::string_view what) {
@@ -24,6 +36,20 @@ void SequenceEncoder::split_and_normalize(const Tokenizer::Impl& tokenizer,
         }
         words_.words.push_back({first_char, char_index, match.id});
         pos += match.length;
+        continue;
+      }
+    }
+    // Runs of ASCII letters and digits, most of most texts, skip the per-character path.
+    if (const size_t run = normalizer_.ascii_run_length(text.substr(pos)); run > 1) {
+      const size_t stop = has_special_tokens ? first_special_start(tokenizer, text, pos, run) : run;
+      if (stop > 1) {
+        normalizer_.add_ascii_run(text.substr(pos, stop), char_index);
+        const size_t old_size = char_byte_.size();
+        char_byte_.resize(old_size + stop);
+        uint32_t* char_byte = char_byte_.data() + old_size;
+        for (uint32_t i = 0; i < stop; ++i) char_byte[i] = static_cast<uint32_t>(pos) + i;
+        char_index += static_cast<uint32_t>(stop);
+        pos += stop;
         continue;
       }
     }

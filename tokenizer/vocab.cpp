@@ -1,5 +1,6 @@
 #include "tokenizer/vocab.h"
 
+#include <algorithm>
 #include <bit>
 
 #include "support/error.h"
@@ -23,8 +24,13 @@ std::string_view Vocab::token(int32_t id) const {
 
 void Vocab::finish(std::string_view continuing_subword_prefix) {
   prefix_bytes_ = continuing_subword_prefix.size();
+  // Room for every prefix of every token, with a load factor of at most 1/2.
   size_t prefixes = 0;
-  for (const Span& span : tokens_) prefixes += 2 * span.length;
+  for (const Span& span : tokens_) {
+    prefixes += 2 * span.length;
+    if (span.length > UINT16_MAX) throw_error("vocabulary: a token of ", span.length, " bytes");
+    max_key_bytes_ = std::max<size_t>(max_key_bytes_, span.length);
+  }
   const size_t capacity = std::bit_ceil(prefixes + 16);
   entries_.assign(capacity, {});
   mask_ = capacity - 1;
@@ -51,7 +57,7 @@ void Vocab::insert_prefixes(std::string_view key, int32_t id, bool continuation)
     for (uint64_t i = slot_of(state) & mask_;; i = (i + 1) & mask_) {
       Entry& entry = entries_[i];
       if (entry.witness < 0) {
-        entry = {state, id, static_cast<uint32_t>(length), is_token, continuation};
+        entry = {state, id, static_cast<uint16_t>(length), is_token, continuation};
         break;
       }
       if (entry.hash != state) continue;

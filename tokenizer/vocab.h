@@ -47,13 +47,15 @@ class Vocab {
 
   std::string_view token(int32_t id) const;
   size_t size() const { return count_; }
+  // Longest key in bytes (continuation keys: without their prefix); longer pieces never match.
+  size_t max_key_bytes() const { return max_key_bytes_; }
 
  private:
   static constexpr uint64_t kPrime = 0x100000001B3ull;
-  struct Entry {
+  struct Entry {  // 16 bytes: four to a cache line
     uint64_t hash = 0;
-    int32_t witness = -1;  // a token this key is a prefix of (or equal to); -1 = empty slot
-    uint32_t length = 0;   // bytes of the key
+    int32_t witness = -1;   // a token this key is a prefix of (or equal to); -1 = empty slot
+    uint16_t length = 0;    // bytes of the key
     bool is_token = false;  // the key is the witness itself
     bool continuation = false;
   };
@@ -73,6 +75,7 @@ class Vocab {
   std::vector<Span> tokens_;  // by id
   size_t count_ = 0;
   size_t prefix_bytes_ = 0;
+  size_t max_key_bytes_ = 0;
   std::vector<Entry> entries_;
   uint64_t mask_ = 0;
 };

@@ -10,6 +10,16 @@ namespace encore::tok {
 int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t end,
                                  bool continuation, uint32_t& match_end) const {
   const std::string_view text = words.text;
+  const uint32_t begin_byte = words.byte[start];
+  // Most words are a token as a whole: one exact lookup settles them.
+  const std::string_view rest = text.substr(begin_byte, words.byte[end] - begin_byte);
+  if (rest.size() <= vocab_->max_key_bytes()) {
+    const int32_t id = continuation ? vocab_->find_continuation(rest) : vocab_->find(rest);
+    if (id >= 0) {
+      match_end = end;
+      return id;
+    }
+  }
   uint64_t state = Vocab::root(continuation);
   int32_t best = -1;
   for (uint32_t stop = start; stop < end; ++stop) {
@@ -22,7 +32,6 @@ int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t en
     }
   }
   if (best < 0) return -1;
-  const uint32_t begin_byte = words.byte[start];
   const std::string_view piece = text.substr(begin_byte, words.byte[match_end] - begin_byte);
   if (vocab_->is_key_of(piece, best, continuation)) return best;
   // A 64-bit hash collision misled the walk: try every length, longest first, exactly.

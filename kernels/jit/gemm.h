@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/jit/bf16.h"
 #include "kernels/jit/gemm_plan.h"
 #include "kernels/jit/packed_weights.h"
 #include "kernels/jit/quantized_rows.h"
@@ -65,6 +66,15 @@ class F32Gemm : public JitGemm {
  public:
   F32Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue);
   void run(const float* a, size_t a_stride, const PackedF32Weights& w, const GemmOutput& out,
+           PanelRange range = {}) const;
+};
+
+// bf16 x bf16 with fp32 accumulation (vdpbf16ps): A converted by convert_rows_to_bf16, W packed by
+// pack_bf16_weights. Needs avx512 and the AVX512_BF16 extension (cpu_features().has_bf16).
+class Bf16Gemm : public JitGemm {
+ public:
+  Bf16Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue);
+  void run(const Bf16Rows& a, const PackedBf16Weights& w, const GemmOutput& out,
            PanelRange range = {}) const;
 };
 

@@ -8,7 +8,7 @@
 
 namespace encore::jit {
 
-enum class GemmPrecision : uint8_t { int8_vnni, fp32 };
+enum class GemmPrecision : uint8_t { int8_vnni, fp32, bf16 };
 enum class Activation : uint8_t { none, relu, gelu_erf };
 
 // Work fused after the accumulation, in this order: dequantize (int8) and bias, activation,
@@ -32,7 +32,8 @@ struct GemmKernelDesc {
   uint8_t n_regs = 4;          // zmm columns per panel used: 1..4 (fewer only for the N-tail panel)
   uint8_t last_reg_lanes = 16; // valid lanes of the last zmm column (1..16): the N tail, masked
   uint8_t k_unroll = 4;        // K steps per loop iteration (groups of 4 for int8)
-  uint32_t k_steps = 0;        // K steps of this kernel: k (or a chunk of it) for fp32, ceil(k/4) for int8
+  uint32_t k_steps = 0;        // K steps of this kernel: k for fp32, ceil(k/2) pairs for bf16 (or a
+                               // chunk of those), ceil(k/4) groups for int8
   KChunk k_chunk = KChunk::whole;
   Epilogue epilogue;
 

@@ -9,10 +9,10 @@ namespace encore::jit {
 namespace {
 
 constexpr size_t kMaxCodeBytes = 64 * 1024;
-// Each K step consumes 4 bytes of an A row (4 u8 for int8, one float for fp32) and 256 bytes of
-// the panel (64 lanes x 4 s8, or 64 floats): the same pointer arithmetic for both precisions.
-constexpr int kAStepBytes = 4;
-constexpr int kBStepBytes = static_cast<int>(kPanelLanes * 4);
+// Each K step consumes 4 bytes of an A row (4 u8, 2 bf16 or 1 float) and 256 bytes of the panel
+// (64 lanes x 4 s8, 2 bf16 or 1 float): the same pointer arithmetic for every precision.
+constexpr int kAStep = static_cast<int>(kAStepBytes);
+constexpr int kBStepBytes = static_cast<int>(kPanelStepBytes);
 constexpr int kZmmBytes = 64;
 
 #define ARG(field) ptr[reg_args + static_cast<int>(offsetof(GemmKernelArgs, field))]
@@ -23,11 +23,11 @@ GemmKernelEmitter::GemmKernelEmitter(const GemmKernelDesc& desc)
     : Xbyak::CodeGenerator(kMaxCodeBytes, Xbyak::DontSetProtectRWE),
       desc_(desc),
       int8_(desc.precision == GemmPrecision::int8_vnni),
-      panel_bytes_(int8_ ? Int8PanelLayout::weights_offset +
-                               desc.k_steps * Int8PanelLayout::group_bytes
-                         : F32PanelLayout::panel_bytes(desc.k_steps)),
       weights_offset_(int8_ ? Int8PanelLayout::weights_offset : F32PanelLayout::weights_offset),
-      bias_offset_(int8_ ? Int8PanelLayout::bias_offset : F32PanelLayout::bias_offset) {
+      bias_offset_(int8_ ? Int8PanelLayout::bias_offset : F32PanelLayout::bias_offset),
+      panel_bytes_(weights_offset_ + desc.k_steps * kPanelStepBytes) {
+  static_assert(Bf16PanelLayout::weights_offset == F32PanelLayout::weights_offset &&
+                Bf16PanelLayout::bias_offset == F32PanelLayout::bias_offset);
   emit_prologue();
   emit_panel_loop();
   emit_epilogue_and_return();
@@ -124,8 +124,8 @@ void GemmKernelEmitter::emit_k_loop() {
     mov(reg_k_iterations, iterations);
     L(body);
     for (int step = 0; step < unroll; ++step) emit_k_step(step);
-    add(reg_a0, unroll * kAStepBytes);
-    add(reg_a3, unroll * kAStepBytes);
+    add(reg_a0, unroll * kAStep);
+    add(reg_a3, unroll * kAStep);
     add(reg_b, unroll * kBStepBytes);
     dec(reg_k_iterations);
     jnz(body, T_NEAR);
@@ -139,17 +139,18 @@ void GemmKernelEmitter::emit_k_step(int step) {
   }
   for (int row = 0; row < desc_.m_rows; ++row) {
     const Xbyak::Zmm& a = zmm_a[row % 2];
-    const auto a_address = ptr[row_address(row, reg_a0, reg_a3, reg_a_stride) + step * kAStepBytes];
-    if (int8_) {
-      vpbroadcastd(a, a_address);
-    } else {
+    const auto a_address = ptr[row_address(row, reg_a0, reg_a3, reg_a_stride) + step * kAStep];
+    if (desc_.precision == GemmPrecision::fp32) {
       vbroadcastss(a, a_address);
+    } else {
+      vpbroadcastd(a, a_address);  // 4 u8 or 2 bf16: one K step of the row
     }
     for (int col = 0; col < desc_.n_regs; ++col) {
-      if (int8_) {
-        vpdpbusd(accumulator(row, col), a, zmm_b[col]);  // u8 activations x s8 weights
-      } else {
-        vfmadd231ps(accumulator(row, col), zmm_b[col], a);
+      const Xbyak::Zmm acc = accumulator(row, col);
+      switch (desc_.precision) {
+        case GemmPrecision::int8_vnni: vpdpbusd(acc, a, zmm_b[col]); break;  // u8 x s8
+        case GemmPrecision::bf16: vdpbf16ps(acc, zmm_b[col], a); break;
+        case GemmPrecision::fp32: vfmadd231ps(acc, zmm_b[col], a); break;
       }
     }
   }
@@ -181,7 +182,7 @@ void GemmKernelEmitter::emit_int8_dequantize() {
   }
 }
 
-void GemmKernelEmitter::emit_f32_bias() {
+void GemmKernelEmitter::emit_bias() {
   for (int row = 0; row < desc_.m_rows; ++row) {
     for (int col = 0; col < desc_.n_regs; ++col) {
       vaddps(accumulator(row, col), accumulator(row, col),
@@ -203,7 +204,7 @@ void GemmKernelEmitter::emit_output() {
     if (int8_) {
       emit_int8_dequantize();
     } else {
-      emit_f32_bias();
+      emit_bias();
     }
   }
   const ActivationScratch scratch{zmm_b[0], zmm_b[1], zmm_b[2], zmm_b[3]};

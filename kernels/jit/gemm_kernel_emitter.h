@@ -24,7 +24,7 @@ class GemmKernelEmitter : public Xbyak::CodeGenerator {
   void emit_k_step(int step_in_body);
   void emit_output();
   void emit_int8_dequantize();
-  void emit_f32_bias();
+  void emit_bias();
   void emit_store(int row, int col);
 
   // Row `row` of a matrix whose row 0 is at base0 and row 3 at base3 (x86 scales stop at 2 rows).
@@ -35,9 +35,9 @@ class GemmKernelEmitter : public Xbyak::CodeGenerator {
 
   const GemmKernelDesc desc_;
   const bool int8_;
-  const size_t panel_bytes_;
   const size_t weights_offset_;
   const size_t bias_offset_;
+  const size_t panel_bytes_;
 
   // General registers. rbx, rbp and r12-r15 are callee-saved and pushed by the prologue.
   const Xbyak::Reg64 reg_args = rdi;

@@ -34,7 +34,9 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
     throw_error("plan_gemm: raw int32 output is an int8 mode without activation or residual");
   }
   const bool int8 = precision == GemmPrecision::int8_vnni;
-  const size_t k_steps = int8 ? Int8PanelLayout::k_groups(k) : k;
+  const size_t k_steps = int8                                ? Int8PanelLayout::k_groups(k)
+                         : precision == GemmPrecision::bf16 ? Bf16PanelLayout::k_groups(k)
+                                                             : k;
   if (k_steps > UINT32_MAX / 2) throw_error("plan_gemm: K=", k, " too large");
 
   GemmPlan plan;
@@ -50,15 +52,15 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
   plan.panel_count = panel_count_for(n);
   plan.has_tail_panel = n % kPanelLanes != 0;
   // Half of L2 for the weights block: the other half holds the A rows and C tiles passing through.
-  const size_t panel_bytes =
-      int8 ? Int8PanelLayout::panel_bytes(k) : F32PanelLayout::panel_bytes(k);
+  const size_t panel_bytes = k_steps * kPanelStepBytes;
   plan.panels_per_block = std::max<size_t>(1, caches.l2 / 2 / panel_bytes);
-  // fp32 with a long K: a whole panel no longer fits beside the A rows, so split K into chunks of
-  // at most a quarter of L2 per panel, accumulating partial sums in C. (int8 panels are 4x smaller.)
-  const size_t max_chunk_steps =
-      std::max<size_t>(64, caches.l2 / 4 / F32PanelLayout::row_bytes);
-  plan.k_chunk_count = int8 ? 1 : (k_steps + max_chunk_steps - 1) / max_chunk_steps;
-  plan.k_chunk_steps = (k_steps + plan.k_chunk_count - 1) / plan.k_chunk_count;
+  // fp32/bf16 with a long K: a whole panel no longer fits beside the A rows, so split K into chunks
+  // of at most a quarter of L2 per panel, accumulating partial sums in C (float). int8 keeps K
+  // whole: its panels hold 4 k per step, and its partial sums would be int32.
+  const size_t max_chunk_steps = std::max<size_t>(64, caches.l2 / 4 / kPanelStepBytes);
+  const size_t chunks = int8 ? 1 : (k_steps + max_chunk_steps - 1) / max_chunk_steps;
+  plan.k_chunk_steps = (k_steps + chunks - 1) / chunks;
+  plan.k_chunk_count = (k_steps + plan.k_chunk_steps - 1) / plan.k_chunk_steps;
   const size_t last_chunk_steps = k_steps - (plan.k_chunk_count - 1) * plan.k_chunk_steps;
 
   const size_t tail_lanes = n % kPanelLanes;

@@ -19,6 +19,18 @@ IsaLevel required_level(const GemmKernelDesc& desc) {
   return desc.precision == GemmPrecision::int8_vnni ? IsaLevel::avx512_vnni : IsaLevel::avx512;
 }
 
+// The generated code's instructions exist on this CPU at the level in use.
+void check_runnable(const GemmKernelDesc& desc) {
+  const CpuFeatures& features = cpu_features();
+  if (features.level < required_level(desc)) {
+    throw_error(gemm_kernel_name(desc), ": needs ISA level '", isa_level_name(required_level(desc)),
+                "', running at '", isa_level_name(features.level), "'");
+  }
+  if (desc.precision == GemmPrecision::bf16 && !features.has_bf16) {
+    throw_error(gemm_kernel_name(desc), ": needs AVX512_BF16, which this CPU lacks");
+  }
+}
+
 // With ENCORE_JIT_PERF_MAP=1, lists each kernel in /tmp/perf-<pid>.map so `perf report` can name
 // the generated code instead of showing raw addresses.
 void register_for_profilers(const GemmKernelEmitter& code, const std::string& name) {
@@ -36,9 +48,9 @@ void register_for_profilers(const GemmKernelEmitter& code, const std::string& na
 
 std::string gemm_kernel_name(const GemmKernelDesc& desc) {
   static constexpr const char* kActivations[] = {"", "_relu", "_gelu"};
-  const bool int8 = desc.precision == GemmPrecision::int8_vnni;
+  static constexpr const char* kPrecisions[] = {"int8", "f32", "bf16"};
   const int lanes = (desc.n_regs - 1) * 16 + desc.last_reg_lanes;
-  return std::string("encore_gemm_") + (int8 ? "int8" : "f32") + "_" +
+  return std::string("encore_gemm_") + kPrecisions[static_cast<int>(desc.precision)] + "_" +
          std::to_string(desc.m_rows) + "x" + std::to_string(lanes) + "_k" +
          std::to_string(desc.k_steps) + "u" + std::to_string(desc.k_unroll) +
          kActivations[static_cast<int>(desc.epilogue.activation)] +
@@ -46,11 +58,7 @@ std::string gemm_kernel_name(const GemmKernelDesc& desc) {
 }
 
 GemmKernelFn gemm_kernel(const GemmKernelDesc& desc) {
-  const IsaLevel level = cpu_features().level;
-  if (level < required_level(desc)) {
-    throw_error(gemm_kernel_name(desc), ": needs ISA level '", isa_level_name(required_level(desc)),
-                "', running at '", isa_level_name(level), "'");
-  }
+  check_runnable(desc);
   static std::mutex mutex;
   static std::unordered_map<GemmKernelDesc, std::unique_ptr<GemmKernelEmitter>, GemmKernelDescHash>
       kernels;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/jit/bf16.h"
 #include "support/error.h"
 
 namespace encore::jit {
@@ -84,6 +85,26 @@ PackedF32Weights pack_f32_weights(const float* weights, const float* bias, size_
             weights[col * k + i]);
     }
     store(panel + F32PanelLayout::bias_offset + lane * 4, bias ? bias[col] : 0.0f);
+  }
+  return packed;
+}
+
+PackedBf16Weights pack_bf16_weights(const float* weights, const float* bias, size_t n, size_t k) {
+  check_shape("pack_bf16_weights", n, k);
+  PackedBf16Weights packed;
+  packed.n = n;
+  packed.k = k;
+  packed.panels = AlignedBuffer(packed.panel_count() * packed.panel_bytes());
+  for (size_t col = 0; col < n; ++col) {
+    std::byte* panel = packed.panels.data() + (col / kPanelLanes) * packed.panel_bytes();
+    const size_t lane = col % kPanelLanes;
+    for (size_t i = 0; i < k; ++i) {
+      const size_t offset = Bf16PanelLayout::weights_offset +
+                            (i / kBf16KGroup) * Bf16PanelLayout::group_bytes +
+                            (lane * kBf16KGroup + i % kBf16KGroup) * 2;
+      store(panel + offset, float_to_bf16(weights[col * k + i]));
+    }
+    store(panel + Bf16PanelLayout::bias_offset + lane * 4, bias ? bias[col] : 0.0f);
   }
   return packed;
 }

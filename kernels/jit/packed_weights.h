@@ -44,4 +44,17 @@ struct PackedF32Weights {
 // Packs fp32 weights ([N, K]) and bias (may be null) into panels of 64 output channels.
 PackedF32Weights pack_f32_weights(const float* weights, const float* bias, size_t n, size_t k);
 
+// bf16 weights (rounded to nearest even), fp32 bias.
+struct PackedBf16Weights {
+  size_t n = 0;
+  size_t k = 0;
+  AlignedBuffer panels;
+
+  size_t panel_count() const { return panel_count_for(n); }
+  size_t panel_bytes() const { return Bf16PanelLayout::panel_bytes(k); }
+  const std::byte* panel(size_t index) const { return panels.data() + index * panel_bytes(); }
+};
+
+PackedBf16Weights pack_bf16_weights(const float* weights, const float* bias, size_t n, size_t k);
+
 }  // namespace encore::jit

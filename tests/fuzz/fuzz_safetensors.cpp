@@ -10,10 +10,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const std::byte> file(reinterpret_cast<const std::byte*>(data), size);
   try {
-    for (const encore::loader::TensorView& t : encore::loader::parse_safetensors(file, "fuzz.safetensors")) {
-      const bool inside = t.bytes.empty() ||
-                          (t.bytes.data() >= file.data() && t.bytes.data() + t.bytes.size() <= file.data() + size);
-      if (!inside || t.bytes.size() != static_cast<size_t>(t.element_count()) * encore::loader::dtype_size(t.dtype)) {
+    for (const encore::loader::TensorView& t :
+         encore::loader::parse_safetensors(file, "fuzz.safetensors")) {
+      const bool inside =
+          t.bytes.empty() ||
+          (t.bytes.data() >= file.data() && t.bytes.data() + t.bytes.size() <= file.data() + size);
+      if (!inside || t.bytes.size() != static_cast<size_t>(t.element_count()) *
+                                           encore::loader::dtype_size(t.dtype)) {
         std::abort();
       }
     }

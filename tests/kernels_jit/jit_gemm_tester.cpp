@@ -187,25 +187,27 @@ void JitGemmTester::test_int8() const {
   check_padding_untouched(c, m_, n_, stride);
 }
 
-void JitGemmTester::test_f32() const {
-  INFO(describe(m_, n_, k_, slices_, activation_, residual_));
+// Random fp32 operands (rounded to bf16 when the kernel reads bf16), the kernel's output through
+// run_gemm(a, a_stride, w, bias, epilogue, c, stride, residual), and a double reference.
+template <typename RunGemm>
+void JitGemmTester::check_float_gemm(bool bf16_inputs, RunGemm&& run_gemm) const {
+  INFO(describe(m_, n_, k_, slices_, activation_, residual_), bf16_inputs ? " bf16" : " fp32");
   std::mt19937 random = generator_for(m_, n_, k_);
   const size_t a_stride = k_ + padding_;
   const size_t stride = n_ + padding_;
-  const std::vector<float> a = random_floats(random, m_ * a_stride);
-  const std::vector<float> w = random_floats(random, n_ * k_);
+  std::vector<float> a = random_floats(random, m_ * a_stride);
+  std::vector<float> w = random_floats(random, n_ * k_);
   const std::vector<float> bias = random_floats(random, n_);
   const std::vector<float> residual = random_floats(random, m_ * stride);
-  const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), n_, k_);
+  if (bf16_inputs) {
+    for (float& v : a) v = jit::bf16_to_float(jit::float_to_bf16(v));
+    for (float& v : w) v = jit::bf16_to_float(jit::float_to_bf16(v));
+  }
   jit::Epilogue epilogue;
   epilogue.activation = activation_;
   epilogue.residual_add = residual_;
-  const jit::F32Gemm gemm(m_, n_, k_, epilogue);
   std::vector<float> c(m_ * stride, kUntouched);
-  run_in_slices(n_, slices_, [&](jit::PanelRange range) {
-    gemm.run(a.data(), a_stride, packed,
-             {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
-  });
+  run_gemm(a, a_stride, w, bias, epilogue, c, stride, residual);
   for (size_t row = 0; row < m_; ++row) {
     for (size_t col = 0; col < n_; ++col) {
       double sum = bias[col];
@@ -229,6 +231,33 @@ void JitGemmTester::test_f32() const {
     }
   }
   check_padding_untouched(c, m_, n_, stride);
+}
+
+void JitGemmTester::test_f32() const {
+  check_float_gemm(false, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
+                              const std::vector<float>& bias, const jit::Epilogue& epilogue,
+                              std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
+    const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), n_, k_);
+    const jit::F32Gemm gemm(m_, n_, k_, epilogue);
+    run_in_slices(n_, slices_, [&](jit::PanelRange range) {
+      gemm.run(a.data(), a_stride, packed,
+               {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
+    });
+  });
+}
+
+void JitGemmTester::test_bf16() const {
+  check_float_gemm(true, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
+                             const std::vector<float>& bias, const jit::Epilogue& epilogue,
+                             std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
+    const jit::PackedBf16Weights packed = jit::pack_bf16_weights(w.data(), bias.data(), n_, k_);
+    jit::Bf16Rows rows;
+    jit::convert_rows_to_bf16(a.data(), m_, k_, a_stride, rows);
+    const jit::Bf16Gemm gemm(m_, n_, k_, epilogue);
+    run_in_slices(n_, slices_, [&](jit::PanelRange range) {
+      gemm.run(rows, packed, {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
+    });
+  });
 }
 
 }  // namespace encore::test

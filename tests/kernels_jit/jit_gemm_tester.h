@@ -29,8 +29,13 @@ class JitGemmTester {
   void test_int8() const;
   // |c - reference| <= 1e-5 * (sum_k |a b| + |bias| + |residual|) against a double reference.
   void test_f32() const;
+  // Same bound for bf16 x bf16 -> fp32, against a double reference on the bf16-rounded inputs.
+  void test_bf16() const;
 
  private:
+  template <typename RunGemm>
+  void check_float_gemm(bool bf16_inputs, RunGemm&& run_gemm) const;
+
   size_t m_ = 1, n_ = 1, k_ = 1, padding_ = 0, slices_ = 1;
   jit::Activation activation_ = jit::Activation::none;
   bool residual_ = false;

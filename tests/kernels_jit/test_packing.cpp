@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/jit/bf16.h"
 #include "kernels/jit/gemm.h"
 #include "kernels/jit/packed_weights.h"
 #include "kernels/jit/quantized_rows.h"
@@ -96,6 +97,24 @@ TEST_CASE("split_panels covers every panel exactly once") {
     }
   }
   CHECK_THROWS_AS(split_panels(4, 2, 2), Error);
+}
+
+}  // namespace encore::jit
+
+namespace encore::jit {
+
+TEST_CASE("bf16 rounding: nearest, ties to even, NaN stays NaN; bf16 rows pad odd K with 0") {
+  CHECK(float_to_bf16(1.0f) == 0x3F80);
+  CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-8f)) == 1.0f);              // tie, even stays
+  CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-7f + 0x1p-8f)) == 1.0f + 0x1p-6f);  // tie, odd up
+  CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-8f + 0x1p-12f)) == 1.0f + 0x1p-7f);
+  CHECK(std::isnan(bf16_to_float(float_to_bf16(NAN))));
+  const std::vector<float> x = {1.5f, -2.0f, 3.0f};
+  Bf16Rows rows;
+  convert_rows_to_bf16(x.data(), 1, 3, 3, rows);
+  REQUIRE(rows.stride == 4);
+  CHECK(bf16_to_float(rows.data[1]) == -2.0f);
+  CHECK(rows.data[3] == 0);
 }
 
 }  // namespace encore::jit

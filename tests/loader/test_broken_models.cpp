@@ -37,12 +37,14 @@ struct BrokenModel {
   }
 
   // Sets the data_offsets of tensor `name` in the header.
-  void set_offsets(const std::string& name, const std::function<std::string(uint64_t, uint64_t)>& offsets) const {
+  void set_offsets(const std::string& name,
+                   const std::function<std::string(uint64_t, uint64_t)>& offsets) const {
     edit_header([&](std::string& header) {
       std::regex entry("(\"" + name + "\":\\{[^}]*\"data_offsets\":)\\[(\\d+),(\\d+)\\]");
       std::smatch m;
       REQUIRE(std::regex_search(header, m, entry));
-      header = m.prefix().str() + m[1].str() + offsets(std::stoull(m[2]), std::stoull(m[3])) + m.suffix().str();
+      header = m.prefix().str() + m[1].str() + offsets(std::stoull(m[2]), std::stoull(m[3])) +
+               m.suffix().str();
     });
   }
 
@@ -77,7 +79,8 @@ TEST_CASE("the unbroken copy loads (so each failure below is the breakage)") {
 
 TEST_CASE("missing folder, config.json or model.safetensors") {
   BrokenModel model;
-  check_error([&] { load_distilbert(model.file("nothing-here")); }, {"nothing-here", "model folder not found"});
+  check_error([&] { load_distilbert(model.file("nothing-here")); },
+              {"nothing-here", "model folder not found"});
   std::filesystem::remove(model.file("model.safetensors"));
   check_load_error(model, {model.file("model.safetensors"), "not found"});
   std::filesystem::remove(model.file("config.json"));
@@ -91,7 +94,8 @@ TEST_CASE("truncated safetensors") {
   check_load_error(model, {model.file("model.safetensors"), ": tensor '", "beyond data size"});
 
   write_file(model.file("model.safetensors"), bytes.substr(0, 100));
-  check_load_error(model, {model.file("model.safetensors"), "header length", "beyond file size 100"});
+  check_load_error(model,
+                   {model.file("model.safetensors"), "header length", "beyond file size 100"});
 
   write_file(model.file("model.safetensors"), "");
   check_load_error(model, {model.file("model.safetensors"), "too short"});
@@ -105,35 +109,40 @@ TEST_CASE("header that is not JSON") {
 
 TEST_CASE("a weight stored in a dtype encore does not read") {
   BrokenModel model;
-  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors", model.file("model.safetensors"),
-                      [](RewrittenTensor& t) {
+  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors",
+                      model.file("model.safetensors"), [](RewrittenTensor& t) {
                         if (t.name == kQ) t.dtype = DType::kI32;  // same 4 bytes per element
                       });
-  check_load_error(model, {model.file("model.safetensors"), std::string("tensor '") + kQ + "'", "dtype I32"});
+  check_load_error(
+      model, {model.file("model.safetensors"), std::string("tensor '") + kQ + "'", "dtype I32"});
 }
 
 TEST_CASE("a tensor whose shape disagrees with config.json") {
   BrokenModel model;
   model.edit_config("\"hidden_dim\": 256", "\"hidden_dim\": 128");
-  check_load_error(model, {model.file("model.safetensors"),
-                           "tensor 'distilbert.transformer.layer.0.ffn.lin1.weight' has shape [256, 64]",
-                           "[128, 64] (hidden_dim, dim)"});
+  check_load_error(model,
+                   {model.file("model.safetensors"),
+                    "tensor 'distilbert.transformer.layer.0.ffn.lin1.weight' has shape [256, 64]",
+                    "[128, 64] (hidden_dim, dim)"});
 
   BrokenModel transposed;
-  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors", transposed.file("model.safetensors"),
-                      [](RewrittenTensor& t) {
-                        if (t.name.ends_with("layer.1.ffn.lin2.weight")) std::swap(t.shape[0], t.shape[1]);
+  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors",
+                      transposed.file("model.safetensors"), [](RewrittenTensor& t) {
+                        if (t.name.ends_with("layer.1.ffn.lin2.weight"))
+                          std::swap(t.shape[0], t.shape[1]);
                       });
-  check_load_error(transposed, {"tensor 'distilbert.transformer.layer.1.ffn.lin2.weight' has shape [256, 64]"});
+  check_load_error(transposed,
+                   {"tensor 'distilbert.transformer.layer.1.ffn.lin2.weight' has shape [256, 64]"});
 }
 
 TEST_CASE("a missing tensor, and more layers in config.json than in the file") {
   BrokenModel model;
-  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors", model.file("model.safetensors"),
-                      [](RewrittenTensor& t) {
+  rewrite_safetensors(tiny_model("tiny-seq") + "/model.safetensors",
+                      model.file("model.safetensors"), [](RewrittenTensor& t) {
                         if (t.name == "pre_classifier.bias") t.name.clear();
                       });
-  check_load_error(model, {model.file("model.safetensors"), "missing tensor 'pre_classifier.bias'"});
+  check_load_error(model,
+                   {model.file("model.safetensors"), "missing tensor 'pre_classifier.bias'"});
 
   BrokenModel deeper;
   deeper.edit_config("\"n_layers\": 2", "\"n_layers\": 3");
@@ -145,8 +154,9 @@ TEST_CASE("overlapping data_offsets") {
   // Tensors are stored in name order: move classifier.weight back over the end of classifier.bias.
   model.set_offsets("classifier.weight",
                     [](uint64_t begin, uint64_t end) { return offsets_json(begin - 8, end - 8); });
-  check_load_error(model, {model.file("model.safetensors"), "tensor 'classifier.weight' data_offsets [16,",
-                           "overlap tensor 'classifier.bias' [0,24)"});
+  check_load_error(model,
+                   {model.file("model.safetensors"), "tensor 'classifier.weight' data_offsets [16,",
+                    "overlap tensor 'classifier.bias' [0,24)"});
 }
 
 TEST_CASE("data_offsets beyond the file") {
@@ -154,7 +164,8 @@ TEST_CASE("data_offsets beyond the file") {
   model.set_offsets(kQ, [](uint64_t begin, uint64_t) {
     return offsets_json(begin + (1u << 30), begin + (1u << 30) + 16384);
   });
-  check_load_error(model, {model.file("model.safetensors"), std::string("tensor '") + kQ + "' data_offsets [", "beyond data size"});
+  check_load_error(model, {model.file("model.safetensors"),
+                           std::string("tensor '") + kQ + "' data_offsets [", "beyond data size"});
 }
 
 TEST_CASE("config.json that is not JSON, or names an unknown architecture") {
@@ -164,32 +175,38 @@ TEST_CASE("config.json that is not JSON, or names an unknown architecture") {
 
   BrokenModel unknown;
   unknown.edit_config("DistilBertForSequenceClassification", "BertForSequenceClassification");
-  check_load_error(unknown, {unknown.file("config.json"), "'BertForSequenceClassification' is not supported",
-                             "DistilBertForTokenClassification"});
+  check_load_error(unknown,
+                   {unknown.file("config.json"), "'BertForSequenceClassification' is not supported",
+                    "DistilBertForTokenClassification"});
 }
 
 TEST_CASE("a folder with only pytorch_model.bin says how to convert it") {
   BrokenModel model;
   std::filesystem::rename(model.file("model.safetensors"), model.file("pytorch_model.bin"));
-  check_load_error(model, {model.path(), "pytorch_model.bin", "save_file", "safe_serialization=True"});
+  check_load_error(model,
+                   {model.path(), "pytorch_model.bin", "save_file", "safe_serialization=True"});
 }
 
 TEST_CASE("sharded index: missing shard, tensor not in its shard, unsafe shard name") {
   BrokenModel model;
-  std::filesystem::rename(model.file("model.safetensors"), model.file("model-00001-of-00002.safetensors"));
+  std::filesystem::rename(model.file("model.safetensors"),
+                          model.file("model-00001-of-00002.safetensors"));
   write_file(model.file("model.safetensors.index.json"),
              R"({"weight_map": {"classifier.bias": "model-00001-of-00002.safetensors",)"
              R"( "classifier.weight": "model-00002-of-00002.safetensors"}})");
-  check_load_error(model, {model.file("model.safetensors.index.json"),
-                           "shard 'model-00002-of-00002.safetensors'", "'classifier.weight'", "not found"});
+  check_load_error(
+      model, {model.file("model.safetensors.index.json"),
+              "shard 'model-00002-of-00002.safetensors'", "'classifier.weight'", "not found"});
 
   write_file(model.file("model.safetensors.index.json"),
              R"({"weight_map": {"not.there": "model-00001-of-00002.safetensors"}})");
-  check_load_error(model, {"model.safetensors.index.json", "tensor 'not.there'", "does not hold it"});
+  check_load_error(model,
+                   {"model.safetensors.index.json", "tensor 'not.there'", "does not hold it"});
 
   write_file(model.file("model.safetensors.index.json"),
              R"({"weight_map": {"classifier.bias": "../../etc/passwd"}})");
-  check_load_error(model, {"model.safetensors.index.json", "tensor 'classifier.bias'", "not a file name"});
+  check_load_error(model,
+                   {"model.safetensors.index.json", "tensor 'classifier.bias'", "not a file name"});
 
   write_file(model.file("model.safetensors.index.json"), R"({"metadata": {}})");
   check_load_error(model, {"model.safetensors.index.json", "weight_map"});

@@ -45,8 +45,9 @@ TEST_CASE("demo models load, with the shapes, labels and initialization asked fo
     size_t labels;
     const char* first_label;
   };
-  for (Case c : {Case{Architecture::kSequenceClassification, 6, "sadness"},
-                 Case{Architecture::kTokenClassification, 9, "O"}, Case{Architecture::kBaseModel, 0, ""}}) {
+  for (Case c :
+       {Case{Architecture::kSequenceClassification, 6, "sadness"},
+        Case{Architecture::kTokenClassification, 9, "O"}, Case{Architecture::kBaseModel, 0, ""}}) {
     CAPTURE(static_cast<int>(c.architecture));
     TempDir dir;
     write_demo_model(dir.path().string(), small(c.architecture));
@@ -67,12 +68,14 @@ TEST_CASE("demo models load, with the shapes, labels and initialization asked fo
     CHECK(std::all_of(gamma.begin(), gamma.end(), [](float g) { return g == 1.0f; }));
     CHECK(std::all_of(beta.begin(), beta.end(), [](float b) { return b == 0.0f; }));
     CHECK(standard_deviation(w.word_embeddings.data) == doctest::Approx(0.05).epsilon(0.02));
-    CHECK(standard_deviation(w.layers[0].ffn_in.weight.data) == doctest::Approx(0.04).epsilon(0.05));
+    CHECK(standard_deviation(w.layers[0].ffn_in.weight.data) ==
+          doctest::Approx(0.04).epsilon(0.05));
 
     const std::string readme = read_file(dir / "README.md");
     CHECK(readme.find("RANDOM") != std::string::npos);
     CHECK(readme.find("meaningless") != std::string::npos);
-    CHECK(read_file(dir / "tokenizer_config.json").find("\"do_lower_case\": true") != std::string::npos);
+    CHECK(read_file(dir / "tokenizer_config.json").find("\"do_lower_case\": true") !=
+          std::string::npos);
   }
 }
 
@@ -86,7 +89,8 @@ TEST_CASE("demo models are deterministic for a seed and differ across seeds") {
 }
 
 TEST_CASE("the embedded vocabulary is the vendored one") {
-  const std::string vendored = env("ENCORE_SOURCE_ROOT") + "/tokenizer/data/bert-base-uncased-vocab.txt";
+  const std::string vendored =
+      env("ENCORE_SOURCE_ROOT") + "/tokenizer/data/bert-base-uncased-vocab.txt";
   CHECK(std::string(demo_vocabulary()) == read_file(vendored));
   TempDir dir;
   write_demo_model(dir.path().string(), small(Architecture::kBaseModel));
@@ -106,8 +110,9 @@ TEST_CASE("encore demo-model writes a folder load_distilbert and the reference a
   REQUIRE_MESSAGE(std::filesystem::exists(bin), "ENCORE_BIN not found: ", bin);
   TempDir dir;
   const std::string out = dir / "demo";
-  CHECK(run(bin + " demo-model --out " + out + " --seed 3 --task token --dim 16 --heads 2 --layers 1"
-                  " --hidden 32 --max-pos 16 --labels A,B,C 2>/dev/null") == 0);
+  CHECK(run(bin + " demo-model --out " + out +
+            " --seed 3 --task token --dim 16 --heads 2 --layers 1"
+            " --hidden 32 --max-pos 16 --labels A,B,C 2>/dev/null") == 0);
   DistilBertWeights w = load_distilbert(out);
   CHECK(w.config.architecture == Architecture::kTokenClassification);
   CHECK(w.config.labels == std::vector<std::string>{"A", "B", "C"});

@@ -87,7 +87,8 @@ TEST_CASE("the vendored tiny models load with the values numpy reads") {
     CHECK(w.layers[1].ffn_in.weight.rows == 256);
     CHECK(w.layers[1].ffn_in.weight.cols == 64);
     CHECK(w.classifier.weight.rows == w.config.num_labels());
-    CHECK(w.pre_classifier.bias.empty() == (w.config.architecture == Architecture::kTokenClassification));
+    CHECK(w.pre_classifier.bias.empty() ==
+          (w.config.architecture == Architecture::kTokenClassification));
     check_against_numpy(w, model);
   }
 }
@@ -151,7 +152,8 @@ TEST_CASE("a sharded checkpoint loads the same values as the single file") {
   std::filesystem::copy_file(model + "/config.json", dir / "config.json");
   // Layer 1 and the heads go to the second shard, the rest to the first.
   auto in_second = [](const std::string& name) {
-    return name.find("layer.1.") != std::string::npos || name.find("classifier") != std::string::npos;
+    return name.find("layer.1.") != std::string::npos ||
+           name.find("classifier") != std::string::npos;
   };
   std::string index;
   encore::JsonWriter json(index);
@@ -168,7 +170,8 @@ TEST_CASE("a sharded checkpoint loads the same values as the single file") {
   check_same_values(load_distilbert(dir.path()), load_distilbert(model));
 }
 
-TEST_CASE("the original golden models in ../shared differ from the vendored ones only in pruned rows") {
+TEST_CASE(
+    "the original golden models in ../shared differ from the vendored ones only in pruned rows") {
   const std::string shared = shared_dir();
   if (shared.empty()) {
     MESSAGE("skipped: ENCORE_SHARED (../shared) not found");
@@ -207,10 +210,11 @@ TEST_CASE("F16 and BF16 checkpoints written by numpy match their F32 twin within
   TempDir dir;
   auto make = [&](const char* dtype, const char* head) {
     const std::string out = dir / (std::string(dtype) + "-" + head);
-    const std::string command = "/usr/bin/python3 " + shared + "/reference/distilbert_ref.py make-model --out " +
-                                out + " --vocab " + shared + "/vocab/bert-base-uncased-vocab.txt" +
-                                " --dim 32 --heads 2 --hidden 48 --layers 2 --max-pos 40 --seed 11" +
-                                " --head " + head + " --dtype " + dtype + " 2>/dev/null";
+    const std::string command =
+        "/usr/bin/python3 " + shared + "/reference/distilbert_ref.py make-model --out " + out +
+        " --vocab " + shared + "/vocab/bert-base-uncased-vocab.txt" +
+        " --dim 32 --heads 2 --hidden 48 --layers 2 --max-pos 40 --seed 11" + " --head " + head +
+        " --dtype " + dtype + " 2>/dev/null";
     REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
     return load_distilbert(out);
   };
@@ -232,7 +236,8 @@ TEST_CASE("F16 and BF16 checkpoints written by numpy match their F32 twin within
         // numpy rounds to nearest even exactly as float_to_bf16 does.
         bf16_mismatches += b[i].second[j] != bf16_to_float(float_to_bf16(exact));
         // binary16: half an ulp is 2^-11 relative for normals, 2^-25 absolute below 2^-14.
-        f16_mismatches += std::abs(h[i].second[j] - exact) > std::max(std::abs(exact) * 0x1p-11f, 0x1p-25f);
+        f16_mismatches +=
+            std::abs(h[i].second[j] - exact) > std::max(std::abs(exact) * 0x1p-11f, 0x1p-25f);
       }
       CHECK(bf16_mismatches == 0);
       CHECK(f16_mismatches == 0);

@@ -10,7 +10,9 @@ using encore::test::check_error;
 
 namespace {
 
-ModelConfig parse(const std::string& json) { return parse_model_config(json, "config.json"); }
+ModelConfig parse(const std::string& json) {
+  return parse_model_config(json, "config.json");
+}
 
 // A minimal valid config with `extra` fields appended (later duplicates are not used by simdjson,
 // so tests that change a field build the JSON from scratch).
@@ -34,7 +36,8 @@ TEST_CASE("the golden tiny-seq config is read field by field") {
   CHECK(c.pad_token_id == 0);
   CHECK_FALSE(c.sinusoidal_pos_embds);
   CHECK(c.activation == "gelu");
-  CHECK(c.labels == std::vector<std::string>{"sadness", "joy", "love", "anger", "fear", "surprise"});
+  CHECK(c.labels ==
+        std::vector<std::string>{"sadness", "joy", "love", "anger", "fear", "surprise"});
   CHECK(c.problem_type == ProblemType::kUnspecified);
 }
 
@@ -61,7 +64,8 @@ TEST_CASE("absent fields take DistilBertConfig's defaults") {
   ModelConfig bare = parse("{}");  // no architectures: the encoder, as AutoModel would load it
   CHECK(bare.architecture == Architecture::kBaseModel);
 
-  ModelConfig mlm = parse("{\"architectures\": [\"DistilBertForMaskedLM\"], \"model_type\": \"distilbert\"}");
+  ModelConfig mlm =
+      parse("{\"architectures\": [\"DistilBertForMaskedLM\"], \"model_type\": \"distilbert\"}");
   CHECK(mlm.architecture == Architecture::kBaseModel);
   CHECK(mlm.architecture_name == "DistilBertForMaskedLM");
 }
@@ -72,15 +76,18 @@ TEST_CASE("labels: id order, num_labels fallback, problem_type") {
 
   CHECK(parse(config_with(R"("num_labels": 3)")).labels ==
         std::vector<std::string>{"LABEL_0", "LABEL_1", "LABEL_2"});
-  CHECK(parse(config_with("\"dim\": 768")).labels == std::vector<std::string>{"LABEL_0", "LABEL_1"});
+  CHECK(parse(config_with("\"dim\": 768")).labels ==
+        std::vector<std::string>{"LABEL_0", "LABEL_1"});
 
   CHECK(parse(config_with(R"("problem_type": "multi_label_classification")")).problem_type ==
         ProblemType::kMultiLabelClassification);
   CHECK(parse(config_with(R"("problem_type": "single_label_classification")")).problem_type ==
         ProblemType::kSingleLabelClassification);
-  CHECK(parse(config_with(R"("problem_type": "regression")")).problem_type == ProblemType::kRegression);
+  CHECK(parse(config_with(R"("problem_type": "regression")")).problem_type ==
+        ProblemType::kRegression);
   CHECK(parse(config_with(R"("problem_type": null)")).problem_type == ProblemType::kUnspecified);
-  CHECK(parse(config_with(R"("activation": "relu", "sinusoidal_pos_embds": true)")).activation == "relu");
+  CHECK(parse(config_with(R"("activation": "relu", "sinusoidal_pos_embds": true)")).activation ==
+        "relu");
 }
 
 TEST_CASE("bad configs name the file and the field") {
@@ -104,13 +111,15 @@ TEST_CASE("bad configs name the file and the field") {
   check_error([] { parse(R"({"pad_token_id": 30522})"); }, {"pad_token_id 30522"});
   check_error([] { parse(R"({"activation": "swish"})"); }, {"activation 'swish'"});
   check_error([] { parse(R"({"sinusoidal_pos_embds": 1})"); }, {"'sinusoidal_pos_embds'"});
-  check_error([] { parse(config_with(R"("problem_type": "ranking")")); }, {"problem_type 'ranking'"});
+  check_error([] { parse(config_with(R"("problem_type": "ranking")")); },
+              {"problem_type 'ranking'"});
   check_error([] { parse(config_with(R"("id2label": {"0": "a", "2": "c"})")); },
               {"config.json", "id2label key '2'"});
   check_error([] { parse(config_with(R"("id2label": {"0": "a", "one": "b"})")); },
               {"id2label key 'one' is not an integer id"});
   check_error([] { parse(config_with(R"("id2label": {"0": "a", "0": "b"})")); }, {"id 0 twice"});
-  check_error([] { parse(config_with(R"("id2label": {"0": 7})")); }, {"id2label['0'] must be a string"});
+  check_error([] { parse(config_with(R"("id2label": {"0": 7})")); },
+              {"id2label['0'] must be a string"});
   check_error([] { parse(config_with(R"("id2label": {})")); }, {"id2label must hold"});
   check_error([] { parse(config_with(R"("num_labels": 3, "id2label": {"0": "a", "1": "b"})")); },
               {"num_labels 3 disagrees"});
@@ -120,5 +129,6 @@ TEST_CASE("bad configs name the file and the field") {
 TEST_CASE("a missing config.json or model folder is named") {
   encore::test::TempDir dir;
   check_error([&] { load_model_config(dir.path().string()); }, {dir / "config.json", "not found"});
-  check_error([&] { load_model_config(dir / "absent"); }, {dir / "absent", "model folder not found"});
+  check_error([&] { load_model_config(dir / "absent"); },
+              {dir / "absent", "model folder not found"});
 }

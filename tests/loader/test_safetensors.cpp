@@ -47,7 +47,8 @@ TEST_CASE("written tensors parse back with their names, dtypes, shapes and bytes
   };
   std::string file = safetensors_header(tensors);
   CHECK((file.size() - 8) % 8 == 0);  // data starts 8-byte aligned, as the reference writes it
-  for (const auto& t : tensors) file.append(reinterpret_cast<const char*>(t.bytes.data()), t.bytes.size());
+  for (const auto& t : tensors)
+    file.append(reinterpret_cast<const char*>(t.bytes.data()), t.bytes.size());
 
   std::vector<TensorView> parsed = parse(file);
   REQUIRE(parsed.size() == tensors.size());
@@ -57,7 +58,8 @@ TEST_CASE("written tensors parse back with their names, dtypes, shapes and bytes
     CHECK(parsed[i].dtype == tensors[i].dtype);
     CHECK(parsed[i].shape == tensors[i].shape);
     REQUIRE(parsed[i].bytes.size() == tensors[i].bytes.size());
-    CHECK(std::memcmp(parsed[i].bytes.data(), tensors[i].bytes.data(), tensors[i].bytes.size()) == 0);
+    CHECK(std::memcmp(parsed[i].bytes.data(), tensors[i].bytes.data(), tensors[i].bytes.size()) ==
+          0);
   }
   CHECK(parsed[0].element_count() == 6);
   CHECK(parsed[3].element_count() == 1);
@@ -68,7 +70,7 @@ TEST_CASE("F16 decodes to the IEEE 754 binary16 values") {
   CHECK(f16_to_float(0x3C00) == 1.0f);
   CHECK(f16_to_float(0xC000) == -2.0f);
   CHECK(f16_to_float(0x3555) == 0.333251953125f);
-  CHECK(f16_to_float(0x7BFF) == 65504.0f);            // largest finite
+  CHECK(f16_to_float(0x7BFF) == 65504.0f);               // largest finite
   CHECK(f16_to_float(0x0400) == std::ldexp(1.0f, -14));  // smallest normal
   CHECK(f16_to_float(0x0001) == std::ldexp(1.0f, -24));  // smallest subnormal
   CHECK(f16_to_float(0x03FF) == std::ldexp(1023.0f, -24));
@@ -103,7 +105,8 @@ TEST_CASE("convert_to_fp32 reads unaligned 16-bit data") {
 
 TEST_CASE("__metadata__ is ignored") {
   auto tensors = parse(file_with_header(
-      R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8));
+      R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+      8));
   REQUIRE(tensors.size() == 1);
   CHECK(tensors[0].name == "x");
 }
@@ -113,38 +116,61 @@ TEST_CASE("malformed files are refused with the file and tensor named") {
   check_error([] { parse(std::string(5, '\0')); }, {"model.safetensors", "too short"});
   check_error([&] { parse(file_with_header(x, 8).substr(0, 20)); },
               {"model.safetensors", "header length", "beyond file size 20"});
-  check_error([] { parse(file_with_header("{\"x\": [", 0)); }, {"model.safetensors", "not a JSON object"});
+  check_error([] { parse(file_with_header("{\"x\": [", 0)); },
+              {"model.safetensors", "not a JSON object"});
   check_error([] { parse(file_with_header("[1, 2]", 0)); }, {"not a JSON object"});
   check_error([&] { parse(file_with_header(x, 4)); },
               {"model.safetensors: tensor 'x' data_offsets [0,8) beyond data size 4"});
-  check_error([] { parse(file_with_header(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8)); },
-              {"tensor 'x'", "needs 12 bytes", "hold 8"});
-  check_error([] { parse(file_with_header(R"({"x":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", 8)); },
-              {"tensor 'x'", "unknown dtype 'Q4'"});
-  check_error([] { parse(file_with_header(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8)); },
-              {"tensor 'x'", "shape"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8));
+      },
+      {"tensor 'x'", "needs 12 bytes", "hold 8"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"x":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", 8));
+      },
+      {"tensor 'x'", "unknown dtype 'Q4'"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8));
+      },
+      {"tensor 'x'", "shape"});
   check_error([] { parse(file_with_header(R"({"x":{"dtype":"F32","shape":[2]}})", 8)); },
               {"tensor 'x'", "data_offsets"});
-  check_error([] { parse(file_with_header(R"({"x":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 8)); },
-              {"tensor 'x'", "end before they begin"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"x":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 8));
+      },
+      {"tensor 'x'", "end before they begin"});
   check_error([] { parse(file_with_header(R"({"x":{"shape":[2],"data_offsets":[0,8]}})", 8)); },
               {"tensor 'x'", "dtype"});
   check_error([] { parse(file_with_header(R"({"x":3})", 0)); }, {"tensor 'x'", "not an object"});
-  check_error([] {
-    parse(file_with_header(R"({"x":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,0]}})", 0));
-  }, {"tensor 'x'", "too large"});
+  check_error(
+      [] {
+        parse(file_with_header(
+            R"({"x":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,0]}})",
+            0));
+      },
+      {"tensor 'x'", "too large"});
 }
 
 TEST_CASE("overlapping or duplicate tensors are refused") {
-  check_error([] {
-    parse(file_with_header(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
-                           R"("e":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},)"
-                           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}})", 20));
-  }, {"model.safetensors: tensor 'b' data_offsets [12,20) overlap tensor 'a' [0,16)"});
-  check_error([] {
-    parse(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                           R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8));
-  }, {"tensor 'a' appears twice"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                               R"("e":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},)"
+                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}})",
+                               20));
+      },
+      {"model.safetensors: tensor 'b' data_offsets [12,20) overlap tensor 'a' [0,16)"});
+  check_error(
+      [] {
+        parse(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                               R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                               8));
+      },
+      {"tensor 'a' appears twice"});
 }
 
 TEST_CASE("a header length above the limit is refused before parsing") {

@@ -196,7 +196,14 @@ std::string run_command(const std::string& command) {
 }
 
 const std::string& tiny_model_dir() {
-  static const std::string dir = [] {
+  // Removed when the test process exits.
+  struct TemporaryModel {
+    std::string path;
+    ~TemporaryModel() {
+      if (!path.empty()) std::filesystem::remove_all(path);
+    }
+  };
+  static const TemporaryModel model = [] {
     std::string path = std::filesystem::temp_directory_path() / ("encore-serve-test-" + std::to_string(::getpid()));
     loader::DemoModelOptions options;
     options.dim = 32;
@@ -208,12 +215,11 @@ const std::string& tiny_model_dir() {
       loader::write_demo_model(path, options);
     } catch (const Error& e) {
       std::fprintf(stderr, "cannot write the test model: %s\n", e.what());
-      return std::string();
+      return TemporaryModel{};
     }
-    std::atexit([] { std::filesystem::remove_all(tiny_model_dir()); });
-    return path;
+    return TemporaryModel{path};
   }();
-  return dir;
+  return model.path;
 }
 
 }  // namespace encore::test

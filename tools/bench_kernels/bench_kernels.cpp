@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -72,43 +73,69 @@ void print_row(const char* precision, size_t m, Shape shape, double seconds, dou
   std::fflush(stdout);
 }
 
-void bench_int8(const std::vector<int64_t>& ms, int reps) {
-  const PeakLoop peak_loop(PeakInstruction::vpdpbusd);
+// One row per (shape, M): the roof, then the GEMM that make_call(shape, m) prepares.
+using MakeCall = std::function<std::function<void()>(Shape shape, size_t m)>;
+
+void bench_rows(const char* precision, PeakInstruction roof, const std::vector<int64_t>& ms,
+                int reps, const MakeCall& make_call) {
+  const PeakLoop peak_loop(roof);
   for (const Shape shape : kShapes) {
-    const std::vector<float> w = random_floats(shape.n * shape.k, 1);
-    const std::vector<float> bias = random_floats(shape.n, 2);
-    const jit::PackedInt8Weights packed = jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k);
-    for (const int64_t m64 : ms) {
-      const auto m = static_cast<size_t>(m64);
-      const std::vector<float> x = random_floats(m * shape.k, 3);
-      jit::QuantizedRows a;
-      jit::quantize_rows(x.data(), m, shape.k, shape.k, a);
-      std::vector<float> c(m * shape.n);
-      const jit::Int8Gemm gemm(m, shape.n, shape.k, {});
+    for (const int64_t m : ms) {
+      const std::function<void()> call = make_call(shape, static_cast<size_t>(m));
       const double peak = peak_ops_per_second(peak_loop, reps);
-      const double seconds = median_seconds([&] { gemm.run(a, packed, {c.data(), shape.n}); }, reps);
-      print_row("int8", m, shape, seconds, peak);
+      print_row(precision, static_cast<size_t>(m), shape, median_seconds(call, reps), peak);
     }
   }
 }
 
-void bench_f32(const std::vector<int64_t>& ms, int reps) {
-  const PeakLoop peak_loop(PeakInstruction::vfmadd231ps);
-  for (const Shape shape : kShapes) {
-    const std::vector<float> w = random_floats(shape.n * shape.k, 1);
-    const std::vector<float> bias = random_floats(shape.n, 2);
-    const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k);
-    for (const int64_t m64 : ms) {
-      const auto m = static_cast<size_t>(m64);
-      const std::vector<float> a = random_floats(m * shape.k, 3);
-      std::vector<float> c(m * shape.n);
-      const jit::F32Gemm gemm(m, shape.n, shape.k, {});
-      const double peak = peak_ops_per_second(peak_loop, reps);
-      const double seconds =
-          median_seconds([&] { gemm.run(a.data(), shape.k, packed, {c.data(), shape.n}); }, reps);
-      print_row("fp32", m, shape, seconds, peak);
-    }
-  }
+// Operands live in the returned closure (shared_ptr: std::function needs a copyable callable).
+std::function<void()> int8_call(Shape shape, size_t m) {
+  struct Operands {
+    jit::PackedInt8Weights w;
+    jit::QuantizedRows a;
+    std::vector<float> c;
+    jit::Int8Gemm gemm;
+  };
+  const std::vector<float> w = random_floats(shape.n * shape.k, 1);
+  const std::vector<float> bias = random_floats(shape.n, 2);
+  const std::vector<float> x = random_floats(m * shape.k, 3);
+  auto ops = std::make_shared<Operands>(Operands{
+      jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k), {},
+      std::vector<float>(m * shape.n), jit::Int8Gemm(m, shape.n, shape.k, {})});
+  jit::quantize_rows(x.data(), m, shape.k, shape.k, ops->a);
+  return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
+}
+
+std::function<void()> f32_call(Shape shape, size_t m) {
+  struct Operands {
+    jit::PackedF32Weights w;
+    std::vector<float> a, c;
+    jit::F32Gemm gemm;
+  };
+  const std::vector<float> w = random_floats(shape.n * shape.k, 1);
+  const std::vector<float> bias = random_floats(shape.n, 2);
+  auto ops = std::make_shared<Operands>(Operands{
+      jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k),
+      random_floats(m * shape.k, 3), std::vector<float>(m * shape.n),
+      jit::F32Gemm(m, shape.n, shape.k, {})});
+  return [ops, shape] { ops->gemm.run(ops->a.data(), shape.k, ops->w, {ops->c.data(), shape.n}); };
+}
+
+std::function<void()> bf16_call(Shape shape, size_t m) {
+  struct Operands {
+    jit::PackedBf16Weights w;
+    jit::Bf16Rows a;
+    std::vector<float> c;
+    jit::Bf16Gemm gemm;
+  };
+  const std::vector<float> w = random_floats(shape.n * shape.k, 1);
+  const std::vector<float> bias = random_floats(shape.n, 2);
+  const std::vector<float> x = random_floats(m * shape.k, 3);
+  auto ops = std::make_shared<Operands>(Operands{
+      jit::pack_bf16_weights(w.data(), bias.data(), shape.n, shape.k), {},
+      std::vector<float>(m * shape.n), jit::Bf16Gemm(m, shape.n, shape.k, {})});
+  jit::convert_rows_to_bf16(x.data(), m, shape.k, shape.k, ops->a);
+  return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
 }
 
 void pin_to_cpu(int cpu) {
@@ -119,17 +146,18 @@ void pin_to_cpu(int cpu) {
 }
 
 int run(int argc, char** argv) {
-  cli::Args args("bench_kernels", "bench_kernels [--precision int8|fp32|both] [--m 8,64,128,512]",
+  cli::Args args("bench_kernels", "bench_kernels [--precision int8|fp32|bf16|all] [--m 8,64,128,512]",
                  "Single-thread throughput of the JIT GEMMs on DistilBERT's linear shapes, with the\n"
-                 "fraction of the vpdpbusd / vfmadd231ps roof measured just before each row.");
-  args.option("precision", "P", "int8, fp32 or both", "both")
+                 "fraction of the vpdpbusd / vfmadd231ps / vdpbf16ps roof measured just before each row\n"
+                 "(thread CPU time: time spent descheduled on a shared machine is not counted).");
+  args.option("precision", "P", "int8, fp32, bf16 or all", "all")
       .option("m", "LIST", "rows of A (tokens) to measure", "8,64,128,512")
       .option("reps", "N", "timed repetitions per row (the median is printed)", "101")
       .option("cpu", "N", "CPU to pin the benchmark thread to", "0");
   if (!args.parse(argc, argv)) return args.exit_code();
   const std::string precision = args.get("precision");
-  if (precision != "int8" && precision != "fp32" && precision != "both") {
-    throw_error("--precision '", precision, "': expected int8, fp32 or both");
+  if (precision != "int8" && precision != "fp32" && precision != "bf16" && precision != "all") {
+    throw_error("--precision '", precision, "': expected int8, fp32, bf16 or all");
   }
   const std::vector<int64_t> ms = args.get_int_list("m", 1, 4096);
   const int reps = static_cast<int>(args.get_int("reps", 1, 100000));
@@ -141,16 +169,27 @@ int run(int argc, char** argv) {
               std::string(jit::isa_level_name(features.detected)).c_str(), reps);
   std::printf("%-6s %5s %5s %5s %10s %9s %9s %7s\n", "prec", "M", "N", "K", "ms/call", "GOP/s",
               "peak", "of peak");
-  const bool want_int8 = precision != "fp32", want_f32 = precision != "int8";
-  if (want_int8 && features.level < jit::IsaLevel::avx512_vnni) {
-    std::printf("int8: skipped, needs avx512_vnni\n");
-  } else if (want_int8) {
-    bench_int8(ms, reps);
+  auto wanted = [&](const char* name) { return precision == "all" || precision == name; };
+  if (wanted("int8")) {
+    if (features.level < jit::IsaLevel::avx512_vnni) {
+      std::printf("int8: skipped, needs avx512_vnni\n");
+    } else {
+      bench_rows("int8", PeakInstruction::vpdpbusd, ms, reps, int8_call);
+    }
   }
-  if (want_f32 && features.level < jit::IsaLevel::avx512) {
-    std::printf("fp32: skipped, needs avx512\n");
-  } else if (want_f32) {
-    bench_f32(ms, reps);
+  if (wanted("fp32")) {
+    if (features.level < jit::IsaLevel::avx512) {
+      std::printf("fp32: skipped, needs avx512\n");
+    } else {
+      bench_rows("fp32", PeakInstruction::vfmadd231ps, ms, reps, f32_call);
+    }
+  }
+  if (wanted("bf16")) {
+    if (features.level < jit::IsaLevel::avx512 || !features.has_bf16) {
+      std::printf("bf16: skipped, needs avx512 with AVX512_BF16\n");
+    } else {
+      bench_rows("bf16", PeakInstruction::vdpbf16ps, ms, reps, bf16_call);
+    }
   }
   return 0;
 }

@@ -17,10 +17,10 @@ class PeakLoop::Code : public Xbyak::CodeGenerator {
     Xbyak::Label loop;
     L(loop);
     for (int i = 0; i < kAccumulators; ++i) {
-      if (instruction == PeakInstruction::vpdpbusd) {
-        vpdpbusd(Xbyak::Zmm(i), zmm30, zmm31);
-      } else {
-        vfmadd231ps(Xbyak::Zmm(i), zmm30, zmm31);
+      switch (instruction) {
+        case PeakInstruction::vpdpbusd: vpdpbusd(Xbyak::Zmm(i), zmm30, zmm31); break;
+        case PeakInstruction::vfmadd231ps: vfmadd231ps(Xbyak::Zmm(i), zmm30, zmm31); break;
+        case PeakInstruction::vdpbf16ps: vdpbf16ps(Xbyak::Zmm(i), zmm30, zmm31); break;
       }
     }
     dec(iterations);
@@ -31,8 +31,10 @@ class PeakLoop::Code : public Xbyak::CodeGenerator {
 };
 
 PeakLoop::PeakLoop(PeakInstruction instruction) : code_(std::make_unique<Code>(instruction)) {
-  // Per instruction: 64 u8 x s8 products or 16 fp32 fmas, two operations each.
-  const int lanes_macs = instruction == PeakInstruction::vpdpbusd ? 64 : 16;
+  // Per instruction: 64 u8 x s8, 32 bf16 or 16 fp32 multiply-adds, two operations each.
+  const int lanes_macs = instruction == PeakInstruction::vpdpbusd    ? 64
+                         : instruction == PeakInstruction::vdpbf16ps ? 32
+                                                                     : 16;
   ops_per_iteration_ = 2.0 * lanes_macs * kAccumulators;
 }
 

@@ -1,5 +1,5 @@
 // The machine's compute roof, measured rather than assumed: a JIT loop of independent vpdpbusd
-// (or vfmadd231ps) on zmm registers, no memory traffic, enough accumulators to hide latency.
+// (vfmadd231ps, vdpbf16ps) on zmm registers, no memory traffic, enough accumulators to hide latency.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 namespace encore::bench {
 
-enum class PeakInstruction { vpdpbusd, vfmadd231ps };
+enum class PeakInstruction { vpdpbusd, vfmadd231ps, vdpbf16ps };
 
 class PeakLoop {
  public:

@@ -38,20 +38,23 @@ int cmd_demo_model(int argc, char** argv) {
             "bert-base-uncased\nvocabulary: for trying encore without a download. Its predictions "
             "are meaningless.\nThe same --seed writes the same weights.");
   args.option("out", "DIR", "folder to write (created if needed)")
-      .option("task", "TASK", "sequence (classification), token (classification) or base", "sequence")
+      .option("task", "TASK", "sequence (classification), token (classification) or base",
+              "sequence")
       .option("seed", "N", "random seed", "0")
       .option("dim", "N", "hidden size", "768")
       .option("heads", "N", "attention heads (must divide --dim)", "12")
       .option("layers", "N", "transformer layers", "6")
       .option("hidden", "N", "feed-forward size", "3072")
       .option("max-pos", "N", "maximum sequence length", "512")
-      .option("labels", "A,B,...", "class labels (default: emotion labels for sequence, CoNLL NER for token)");
+      .option("labels", "A,B,...",
+              "class labels (default: emotion labels for sequence, CoNLL NER for token)");
   if (!args.parse(argc, argv)) return args.exit_code();
   if (!args.has("out")) throw_error("--out DIR is required");
 
   loader::DemoModelOptions options;
   options.architecture = parse_task(args.get("task"));
-  options.seed = static_cast<uint64_t>(args.get_int("seed", 0, std::numeric_limits<int64_t>::max()));
+  options.seed =
+      static_cast<uint64_t>(args.get_int("seed", 0, std::numeric_limits<int64_t>::max()));
   options.dim = args.get_int("dim", 1, 8192);
   options.n_heads = args.get_int("heads", 1, 256);
   options.n_layers = args.get_int("layers", 1, 128);
