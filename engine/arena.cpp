@@ -5,7 +5,9 @@
 
 namespace encore::engine {
 
-void Arena::Free::operator()(float* p) const { std::free(p); }
+void Arena::Free::operator()(float* p) const {
+  std::free(p);
+}
 
 bool Arena::reserve(size_t floats) {
   if (floats <= capacity_ && data_) return false;

@@ -30,17 +30,19 @@ constexpr float kLayerNormEps = 1e-12f;  // DistilBERT's nn.LayerNorm(eps=1e-12)
 constexpr int64_t kDefaultMaxBatchTokens = 512;
 constexpr int64_t kRowsPerLayerNormTask = 16;
 
-int64_t round_up_to_line(int64_t floats) { return (floats + 15) / 16 * 16; }
+int64_t round_up_to_line(int64_t floats) {
+  return (floats + 15) / 16 * 16;
+}
 
 // Where each activation lives in the arena, for up to `tokens` batch × seq tokens.
 struct Workspace {
-  float* hidden = nullptr;     // [tokens, dim]: x, and finally last_hidden_state
-  float* attention = nullptr;  // [tokens, dim]: sa, the block's post-attention state
-  float* qkv = nullptr;        // [tokens, 3·dim]
-  float* context = nullptr;    // [tokens, dim]: attention output before out_lin
-  float* ffn = nullptr;        // [tokens, hidden_dim]
-  float* pooled = nullptr;     // [batch ≤ tokens, dim]: ReLU(pre_classifier(CLS))
-  float* logits = nullptr;     // [tokens, num_labels]
+  float* hidden = nullptr;             // [tokens, dim]: x, and finally last_hidden_state
+  float* attention = nullptr;          // [tokens, dim]: sa, the block's post-attention state
+  float* qkv = nullptr;                // [tokens, 3·dim]
+  float* context = nullptr;            // [tokens, dim]: attention output before out_lin
+  float* ffn = nullptr;                // [tokens, hidden_dim]
+  float* pooled = nullptr;             // [batch ≤ tokens, dim]: ReLU(pre_classifier(CLS))
+  float* logits = nullptr;             // [tokens, num_labels]
   float* attention_scratch = nullptr;  // one block of attention_scratch_stride per worker
   int64_t attention_scratch_stride = 0;
 };
@@ -67,8 +69,9 @@ int64_t plan_workspace(const loader::ModelConfig& config, int64_t tokens, int wo
   return offset;
 }
 
-kernels::GemmArgs linear_args(const float* input, int64_t lda, int64_t rows, const PackedLinear& linear,
-                              float* output, kernels::Epilogue epilogue = kernels::Epilogue::kNone,
+kernels::GemmArgs linear_args(const float* input, int64_t lda, int64_t rows,
+                              const PackedLinear& linear, float* output,
+                              kernels::Epilogue epilogue = kernels::Epilogue::kNone,
                               const float* residual = nullptr) {
   kernels::GemmArgs args;
   args.a = input;
@@ -146,7 +149,8 @@ void Encoder::Impl::validate(const Batch& batch) const {
     throw_error("Encoder::forward: ids has ", batch.ids.size(), " elements, expected batch ",
                 batch.batch, " × seq ", batch.seq, " = ", tokens);
   }
-  if (!batch.attention_mask.empty() && static_cast<int64_t>(batch.attention_mask.size()) != tokens) {
+  if (!batch.attention_mask.empty() &&
+      static_cast<int64_t>(batch.attention_mask.size()) != tokens) {
     throw_error("Encoder::forward: attention_mask has ", batch.attention_mask.size(),
                 " elements, expected batch ", batch.batch, " × seq ", batch.seq, " = ", tokens,
                 " (or none for an unpadded batch)");
@@ -166,29 +170,33 @@ void Encoder::Impl::embed(const Batch& batch) {
   const float* word = weights->word_embeddings.data.data();
   const float* position = weights->position_embeddings.data.data();
   const loader::LayerNormWeights& norm = weights->embeddings_layer_norm;
-  pool.parallel_for((tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
-    const int64_t end = std::min(tokens, (task + 1) * kRowsPerLayerNormTask);
-    for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
-      kernels::layer_norm_row(word + batch.ids[t] * dim, position + (t % batch.seq) * dim,
-                              norm.gamma.data(), norm.beta.data(), ws.hidden + t * dim,
-                              static_cast<size_t>(dim), kLayerNormEps);
-    }
-  });
+  pool.parallel_for(
+      (tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
+        const int64_t end = std::min(tokens, (task + 1) * kRowsPerLayerNormTask);
+        for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
+          kernels::layer_norm_row(word + batch.ids[t] * dim, position + (t % batch.seq) * dim,
+                                  norm.gamma.data(), norm.beta.data(), ws.hidden + t * dim,
+                                  static_cast<size_t>(dim), kLayerNormEps);
+        }
+      });
 }
 
-void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const loader::LayerNormWeights& norm) {
+void Encoder::Impl::layer_norm_rows(float* rows, int64_t count,
+                                    const loader::LayerNormWeights& norm) {
   const int64_t dim = config.dim;
-  pool.parallel_for((count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
-    const int64_t end = std::min(count, (task + 1) * kRowsPerLayerNormTask);
-    for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
-      kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma.data(), norm.beta.data(),
-                              rows + t * dim, static_cast<size_t>(dim), kLayerNormEps);
-    }
-  });
+  pool.parallel_for(
+      (count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
+        const int64_t end = std::min(count, (task + 1) * kRowsPerLayerNormTask);
+        for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
+          kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma.data(), norm.beta.data(),
+                                  rows + t * dim, static_cast<size_t>(dim), kLayerNormEps);
+        }
+      });
 }
 
 void Encoder::Impl::layer(const PackedLayer& packed_layer,
-                          const loader::TransformerLayerWeights& layer_weights, const Batch& batch) {
+                          const loader::TransformerLayerWeights& layer_weights,
+                          const Batch& batch) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
   const int64_t heads = config.n_heads;
@@ -205,7 +213,8 @@ void Encoder::Impl::layer(const PackedLayer& packed_layer,
     args.k = q + dim;
     args.v = q + 2 * dim;
     args.ldq = args.ldk = args.ldv = 3 * dim;
-    args.key_mask = batch.attention_mask.empty() ? nullptr : batch.attention_mask.data() + sequence * batch.seq;
+    args.key_mask =
+        batch.attention_mask.empty() ? nullptr : batch.attention_mask.data() + sequence * batch.seq;
     args.out = ws.context + sequence * batch.seq * dim + head * head_dim;
     args.ld_out = dim;
     args.seq = batch.seq;
@@ -218,9 +227,10 @@ void Encoder::Impl::layer(const PackedLayer& packed_layer,
                                   kernels::Epilogue::kResidual, ws.hidden));
   layer_norm_rows(ws.attention, tokens, layer_weights.sa_layer_norm);
 
-  parallel_gemm(pool, linear_args(ws.attention, dim, tokens, packed_layer.ffn_in, ws.ffn, activation));
-  parallel_gemm(pool, linear_args(ws.ffn, config.hidden_dim, tokens, packed_layer.ffn_out, ws.hidden,
-                                  kernels::Epilogue::kResidual, ws.attention));
+  parallel_gemm(pool,
+                linear_args(ws.attention, dim, tokens, packed_layer.ffn_in, ws.ffn, activation));
+  parallel_gemm(pool, linear_args(ws.ffn, config.hidden_dim, tokens, packed_layer.ffn_out,
+                                  ws.hidden, kernels::Epilogue::kResidual, ws.attention));
   layer_norm_rows(ws.hidden, tokens, layer_weights.output_layer_norm);
 }
 
@@ -232,8 +242,8 @@ EncoderOutput Encoder::Impl::heads(const Batch& batch) {
   switch (config.architecture) {
     case loader::Architecture::kSequenceClassification:
       // The [CLS] state of sequence b is row b·seq of hidden: a strided A, no gather needed.
-      parallel_gemm(pool, linear_args(ws.hidden, batch.seq * dim, batch.batch, packed.pre_classifier,
-                                      ws.pooled, kernels::Epilogue::kRelu));
+      parallel_gemm(pool, linear_args(ws.hidden, batch.seq * dim, batch.batch,
+                                      packed.pre_classifier, ws.pooled, kernels::Epilogue::kRelu));
       parallel_gemm(pool, linear_args(ws.pooled, dim, batch.batch, packed.classifier, ws.logits));
       output.logits = {ws.logits, static_cast<size_t>(batch.batch * config.num_labels())};
       break;
@@ -247,7 +257,8 @@ EncoderOutput Encoder::Impl::heads(const Batch& batch) {
   return output;
 }
 
-Encoder::Encoder(std::shared_ptr<const loader::DistilBertWeights> weights, const EncoderOptions& options)
+Encoder::Encoder(std::shared_ptr<const loader::DistilBertWeights> weights,
+                 const EncoderOptions& options)
     : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
 
 Encoder::~Encoder() = default;
@@ -265,8 +276,12 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   return impl.heads(batch);
 }
 
-const loader::ModelConfig& Encoder::config() const { return impl_->config; }
+const loader::ModelConfig& Encoder::config() const {
+  return impl_->config;
+}
 
-int Encoder::threads() const { return impl_->pool.size(); }
+int Encoder::threads() const {
+  return impl_->pool.size();
+}
 
 }  // namespace encore::engine

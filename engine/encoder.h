@@ -12,12 +12,14 @@
 namespace encore::engine {
 
 struct EncoderOptions {
-  int threads = 0;                // 0 = every core the process may run on
-  bool pin_threads = true;        // pin worker i to the i-th allowed core
-  int64_t max_batch_tokens = 0;   // arena sized for this many batch*seq tokens; 0 = 512 (grows once if exceeded)
+  int threads = 0;          // 0 = every core the process may run on
+  bool pin_threads = true;  // pin worker i to the i-th allowed core
+  int64_t max_batch_tokens =
+      0;  // arena sized for this many batch*seq tokens; 0 = 512 (grows once if exceeded)
 };
 
-// A padded batch: ids and mask are row-major [batch, seq]; mask is 1 for real tokens, 0 for padding.
+// A padded batch: ids and mask are row-major [batch, seq]; mask is 1 for real tokens, 0 for
+// padding.
 struct Batch {
   int64_t batch = 0;
   int64_t seq = 0;

@@ -23,8 +23,9 @@ PackedLinear pack_stacked(std::initializer_list<const loader::Linear*> parts) {
 PackedDistilBert pack_distilbert(const loader::DistilBertWeights& weights) {
   PackedDistilBert packed;
   for (const loader::TransformerLayerWeights& layer : weights.layers) {
-    packed.layers.push_back({pack_stacked({&layer.q, &layer.k, &layer.v}), pack_stacked({&layer.out}),
-                             pack_stacked({&layer.ffn_in}), pack_stacked({&layer.ffn_out})});
+    packed.layers.push_back({pack_stacked({&layer.q, &layer.k, &layer.v}),
+                             pack_stacked({&layer.out}), pack_stacked({&layer.ffn_in}),
+                             pack_stacked({&layer.ffn_out})});
   }
   const loader::Architecture architecture = weights.config.architecture;
   if (architecture == loader::Architecture::kSequenceClassification)

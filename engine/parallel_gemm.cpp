@@ -10,7 +10,9 @@ namespace {
 constexpr int64_t kRowsPerTask = 96;
 constexpr int64_t kTasksPerWorker = 4;
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 }  // namespace
 

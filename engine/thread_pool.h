@@ -28,7 +28,9 @@ class ThreadPool {
   template <class Fn>
   void parallel_for(int64_t tasks, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
-    run(tasks, [](void* context, int64_t task, int worker) { (*static_cast<F*>(context))(task, worker); },
+    run(
+        tasks,
+        [](void* context, int64_t task, int worker) { (*static_cast<F*>(context))(task, worker); },
         &fn);
   }
 

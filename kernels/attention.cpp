@@ -15,7 +15,9 @@ namespace {
 constexpr int64_t kQueryBlock = 32;
 
 // Scratch regions start on 64-byte boundaries.
-int64_t round_up_to_line(int64_t floats) { return (floats + 15) / 16 * 16; }
+int64_t round_up_to_line(int64_t floats) {
+  return (floats + 15) / 16 * 16;
+}
 
 }  // namespace
 
@@ -34,7 +36,7 @@ void attention_head(const AttentionArgs& args, float* scratch) {
   float* scaled_q = packed_v + round_up_to_line(packed_b_floats(head_dim, seq));
   float* scores = scaled_q + round_up_to_line(std::min(seq, kQueryBlock) * head_dim);
 
-  pack_b_nk(args.k, seq, head_dim, args.ldk, packed_k);   // scores = Q·Kᵀ: B = K [seq, head_dim]
+  pack_b_nk(args.k, seq, head_dim, args.ldk, packed_k);  // scores = Q·Kᵀ: B = K [seq, head_dim]
   pack_b_kn(args.v, head_dim, seq, args.ldv, packed_v);  // out = P·V: Bᵀ = V [seq, head_dim]
 
   for (int64_t q0 = 0; q0 < seq; q0 += kQueryBlock) {

@@ -30,7 +30,9 @@ namespace encore::kernels {
 
 HWY_EXPORT(ErfArray);
 
-void erf_f32(const float* in, float* out, size_t n) { HWY_DYNAMIC_DISPATCH(ErfArray)(in, out, n); }
+void erf_f32(const float* in, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(ErfArray)(in, out, n);
+}
 
 }  // namespace encore::kernels
 #endif

@@ -30,7 +30,9 @@ namespace encore::kernels {
 
 HWY_EXPORT(GeluArray);
 
-void gelu_f32(const float* in, float* out, size_t n) { HWY_DYNAMIC_DISPATCH(GeluArray)(in, out, n); }
+void gelu_f32(const float* in, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(GeluArray)(in, out, n);
+}
 
 }  // namespace encore::kernels
 #endif

@@ -1,6 +1,7 @@
 // gemm_f32: loops over (panel block, k-block, row block, panel, row tile) around a register-tile
 // micro-kernel of kTileRows × 16 accumulators. The tile height is chosen per target so the
-// accumulators plus one row of B fit the register file (AVX-512: 12 × 1 vectors; AVX2: 6 × 2; SSE: 3 × 4).
+// accumulators plus one row of B fit the register file (AVX-512: 12 × 1 vectors; AVX2: 6 × 2; SSE:
+// 3 × 4).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_f32.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -98,22 +99,26 @@ HWY_INLINE void MicroKernel(const float* HWY_RESTRICT a, const float* HWY_RESTRI
 
   for (size_t kk = 0; kk < kc; ++kk) {
     VF b_row[kPanelVectors];
-    for (size_t v = 0; v < kPanelVectors; ++v) b_row[v] = hn::LoadU(d, b + kk * kPanelWidth + v * kLanes);
+    for (size_t v = 0; v < kPanelVectors; ++v)
+      b_row[v] = hn::LoadU(d, b + kk * kPanelWidth + v * kLanes);
     for (size_t r = 0; r < kRows; ++r) {
       const VF a_broadcast = hn::Set(d, a[kk * kTileRows + r]);
-      for (size_t v = 0; v < kPanelVectors; ++v) acc[r][v] = hn::MulAdd(a_broadcast, b_row[v], acc[r][v]);
+      for (size_t v = 0; v < kPanelVectors; ++v)
+        acc[r][v] = hn::MulAdd(a_broadcast, b_row[v], acc[r][v]);
     }
   }
 
   HWY_ALIGN float sums[kRows * kPanelWidth];
   for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < kPanelVectors; ++v) hn::Store(acc[r][v], d, sums + r * kPanelWidth + v * kLanes);
+    for (size_t v = 0; v < kPanelVectors; ++v)
+      hn::Store(acc[r][v], d, sums + r * kPanelWidth + v * kLanes);
   StoreTile(d, sums, kRows, out);
 }
 
 // Calls MicroKernel<rows> for a run-time rows in [1, kRows].
 template <size_t kRows>
-HWY_INLINE void RowTile(size_t rows, const float* a, const float* b, size_t kc, const TileOutput& out) {
+HWY_INLINE void RowTile(size_t rows, const float* a, const float* b, size_t kc,
+                        const TileOutput& out) {
   if constexpr (kRows > 1) {
     if (rows < kRows) return RowTile<kRows - 1>(rows, a, b, kc, out);
   }
@@ -185,7 +190,9 @@ void gemm_f32(const GemmArgs& args, int64_t m_begin, int64_t m_end, int64_t pane
   HWY_DYNAMIC_DISPATCH(GemmF32)(args, m_begin, m_end, panel_begin, panel_end);
 }
 
-void gemm_f32(const GemmArgs& args) { gemm_f32(args, 0, args.m, 0, panel_count(args.n)); }
+void gemm_f32(const GemmArgs& args) {
+  gemm_f32(args, 0, args.m, 0, panel_count(args.n));
+}
 
 }  // namespace encore::kernels
 #endif

@@ -27,7 +27,8 @@ struct GemmArgs {
   int64_t ldc = 0;
   int64_t m = 0, n = 0, k = 0;
   Epilogue epilogue = Epilogue::kNone;
-  const float* residual = nullptr;  // [m, n], row stride ldr, for Epilogue::kResidual; may not alias C
+  const float* residual =
+      nullptr;  // [m, n], row stride ldr, for Epilogue::kResidual; may not alias C
   int64_t ldr = 0;
 };
 

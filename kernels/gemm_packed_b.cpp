@@ -35,7 +35,9 @@ void pack_b_kn(const float* b_transposed, int64_t n, int64_t k, int64_t ldb, flo
   }
 }
 
-void PackedB::Free::operator()(float* p) const { std::free(p); }
+void PackedB::Free::operator()(float* p) const {
+  std::free(p);
+}
 
 PackedB::PackedB(const float* b, int64_t n, int64_t k, int64_t ldb) : n_(n), k_(k) {
   const size_t bytes = static_cast<size_t>(packed_b_floats(n, k)) * sizeof(float);

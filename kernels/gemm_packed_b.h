@@ -18,9 +18,13 @@ namespace encore::kernels {
 
 inline constexpr int64_t kPanelWidth = 16;
 
-inline int64_t panel_count(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
+inline int64_t panel_count(int64_t n) {
+  return (n + kPanelWidth - 1) / kPanelWidth;
+}
 // Floats needed to hold B [n, k] packed (n rounded up to whole panels).
-inline int64_t packed_b_floats(int64_t n, int64_t k) { return panel_count(n) * kPanelWidth * k; }
+inline int64_t packed_b_floats(int64_t n, int64_t k) {
+  return panel_count(n) * kPanelWidth * k;
+}
 
 // Packs B given row-major as [n, k] with row stride ldb (a Linear weight, or attention's K).
 void pack_b_nk(const float* b, int64_t n, int64_t k, int64_t ldb, float* packed);

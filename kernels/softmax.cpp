@@ -42,7 +42,8 @@ void SoftmaxRow(float* row, size_t n) {
   }
   sum = hn::SumOfLanes(d, sum);
 
-  for (size_t i = 0; i < full; i += lanes) hn::StoreU(hn::Div(hn::LoadU(d, row + i), sum), d, row + i);
+  for (size_t i = 0; i < full; i += lanes)
+    hn::StoreU(hn::Div(hn::LoadU(d, row + i), sum), d, row + i);
   if (tail) StoreTail(hn::Div(LoadTail(d, row + full, tail), sum), d, row + full, tail);
 }
 
@@ -55,7 +56,9 @@ namespace encore::kernels {
 
 HWY_EXPORT(SoftmaxRow);
 
-void softmax_row(float* row, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRow)(row, n); }
+void softmax_row(float* row, size_t n) {
+  HWY_DYNAMIC_DISPATCH(SoftmaxRow)(row, n);
+}
 
 }  // namespace encore::kernels
 #endif

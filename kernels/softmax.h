@@ -1,4 +1,5 @@
-// Softmax over one row, in place, with max subtraction: row[i] = exp(row[i] - max) / Σ exp(row[j] - max).
+// Softmax over one row, in place, with max subtraction: row[i] = exp(row[i] - max) / Σ exp(row[j] -
+// max).
 #pragma once
 
 #include <cstddef>

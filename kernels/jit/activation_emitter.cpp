@@ -9,10 +9,9 @@ namespace {
 using Xbyak::util::rip;
 
 // Eigen's generic_fast_erf_float: erf(x) = x P(x^2) / Q(x^2) for x clamped to [-4, 4].
-constexpr float kErfAlpha[] = {-1.60960333262415e-02f, -2.95459980854025e-03f,
-                               -7.34990630326855e-04f, -5.69250639462346e-05f,
-                               -2.10102402082508e-06f, 2.77068142495902e-08f,
-                               -2.72614225801306e-10f};  // x^1, x^3, ..., x^13
+constexpr float kErfAlpha[] = {
+    -1.60960333262415e-02f, -2.95459980854025e-03f, -7.34990630326855e-04f, -5.69250639462346e-05f,
+    -2.10102402082508e-06f, 2.77068142495902e-08f,  -2.72614225801306e-10f};  // x^1, x^3, ..., x^13
 constexpr float kErfBeta[] = {-1.42647390514189e-02f, -7.37332916720468e-03f,
                               -1.68282697438203e-03f, -2.13374055278905e-04f,
                               -1.45660718464996e-05f};  // x^0, x^2, ..., x^8
@@ -30,17 +29,24 @@ enum Constant : int {
 
 float constant_value(int index) {
   switch (index) {
-    case kZero: return 0.0f;
-    case kHalf: return 0.5f;
-    case kInvSqrt2: return 0.70710678118654752f;
-    case kClampHigh: return 4.0f;
-    case kClampLow: return -4.0f;
+    case kZero:
+      return 0.0f;
+    case kHalf:
+      return 0.5f;
+    case kInvSqrt2:
+      return 0.70710678118654752f;
+    case kClampHigh:
+      return 4.0f;
+    case kClampLow:
+      return -4.0f;
   }
   if (index < kBeta0) return kErfAlpha[index - kAlpha0];
   return kErfBeta[index - kBeta0];
 }
 
-Xbyak::RegRip at(const Xbyak::Label& constants, int index) { return rip + constants + index * 4; }
+Xbyak::RegRip at(const Xbyak::Label& constants, int index) {
+  return rip + constants + index * 4;
+}
 
 }  // namespace
 
@@ -63,9 +69,9 @@ void emit_gelu_erf(Xbyak::CodeGenerator& code, const Xbyak::Zmm& v, const Activa
   const int beta_last = kBeta0 + static_cast<int>(std::size(kErfBeta)) - 1;
   code.vbroadcastss(s.q, code.ptr[at(constants, beta_last)]);
   for (int i = beta_last - 1; i >= kBeta0; --i) code.vfmadd213ps(s.q, s.x2, c(i));
-  code.vdivps(s.p, s.p, s.q);           // erf(v / sqrt 2)
-  code.vmulps(s.x, v, c(kHalf));        // h = v / 2
-  code.vfmadd213ps(s.p, s.x, s.x);      // h erf + h
+  code.vdivps(s.p, s.p, s.q);       // erf(v / sqrt 2)
+  code.vmulps(s.x, v, c(kHalf));    // h = v / 2
+  code.vfmadd213ps(s.p, s.x, s.x);  // h erf + h
   code.vmovaps(v, s.p);
 }
 

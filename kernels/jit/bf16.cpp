@@ -10,11 +10,13 @@ namespace encore::jit {
 uint16_t float_to_bf16(float value) {
   const uint32_t bits = std::bit_cast<uint32_t>(value);
   if (std::isnan(value)) return static_cast<uint16_t>((bits >> 16) | 0x40);  // keep it a quiet NaN
-  const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);  // ties to even
+  const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);                     // ties to even
   return static_cast<uint16_t>((bits + rounding) >> 16);
 }
 
-float bf16_to_float(uint16_t value) { return std::bit_cast<float>(uint32_t{value} << 16); }
+float bf16_to_float(uint16_t value) {
+  return std::bit_cast<float>(uint32_t{value} << 16);
+}
 
 void convert_rows_to_bf16(const float* x, size_t m, size_t k, size_t x_stride, Bf16Rows& out) {
   out.m = m;
@@ -22,7 +24,8 @@ void convert_rows_to_bf16(const float* x, size_t m, size_t k, size_t x_stride, B
   out.stride = round_up(k, kBf16KGroup);
   out.data.assign(m * out.stride, 0);
   for (size_t row = 0; row < m; ++row) {
-    for (size_t i = 0; i < k; ++i) out.data[row * out.stride + i] = float_to_bf16(x[row * x_stride + i]);
+    for (size_t i = 0; i < k; ++i)
+      out.data[row * out.stride + i] = float_to_bf16(x[row * x_stride + i]);
   }
 }
 

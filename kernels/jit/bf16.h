@@ -14,8 +14,8 @@ float bf16_to_float(uint16_t value);
 struct Bf16Rows {
   size_t m = 0;
   size_t k = 0;
-  size_t stride = 0;            // elements per row: k rounded up to 2 (vdpbf16ps pairs)
-  std::vector<uint16_t> data;   // [m, stride]; the padding element is zero
+  size_t stride = 0;           // elements per row: k rounded up to 2 (vdpbf16ps pairs)
+  std::vector<uint16_t> data;  // [m, stride]; the padding element is zero
 };
 
 // Converts x ([m, k], x_stride floats per row) into out, reusing out's storage.

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
+#include <xbyak/xbyak_util.h>
 #include <cstdlib>
 #include <fstream>
-#include <xbyak/xbyak_util.h>
 
 #include "support/error.h"
 
@@ -12,9 +12,12 @@ namespace encore::jit {
 
 std::string_view isa_level_name(IsaLevel level) {
   switch (level) {
-    case IsaLevel::avx512_vnni: return "avx512_vnni";
-    case IsaLevel::avx512: return "avx512";
-    case IsaLevel::portable: return "portable";
+    case IsaLevel::avx512_vnni:
+      return "avx512_vnni";
+    case IsaLevel::avx512:
+      return "avx512";
+    case IsaLevel::portable:
+      return "portable";
   }
   return "unknown";
 }

@@ -25,8 +25,8 @@ struct CacheSizes {
 
 struct CpuFeatures {
   IsaLevel detected = IsaLevel::portable;  // what the CPU supports
-  IsaLevel level = IsaLevel::portable;     // what the kernels use (detected, or lowered by ENCORE_ISA)
-  bool has_bf16 = false;                   // AVX512_BF16 (vdpbf16ps), only meaningful at avx512+
+  IsaLevel level = IsaLevel::portable;  // what the kernels use (detected, or lowered by ENCORE_ISA)
+  bool has_bf16 = false;                // AVX512_BF16 (vdpbf16ps), only meaningful at avx512+
   CacheSizes caches;
 };
 

@@ -69,10 +69,10 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
     const size_t full_panels = block < full_end ? std::min(block_end, full_end) - block : 0;
     const bool tail_panel_here = block_end > full_end;
     for (size_t chunk = 0; chunk < plan_.k_chunk_count; ++chunk) {
-      const KChunk kind = plan_.k_chunk_count == 1          ? KChunk::whole
-                          : chunk == 0                        ? KChunk::first
+      const KChunk kind = plan_.k_chunk_count == 1           ? KChunk::whole
+                          : chunk == 0                       ? KChunk::first
                           : chunk + 1 == plan_.k_chunk_count ? KChunk::last
-                                                              : KChunk::middle;
+                                                             : KChunk::middle;
       const auto& kernels = kernels_[static_cast<int>(kind)];
       for (size_t row_block = 0; row_block < row_blocks; ++row_block) {
         const size_t row = row_block * plan_.m_block;
@@ -130,8 +130,8 @@ void Int8Gemm::run_raw(const QuantizedRows& a, const PackedInt8Weights& w, int32
 F32Gemm::F32Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue)
     : JitGemm(GemmPrecision::fp32, m, n, k, epilogue) {}
 
-void F32Gemm::run(const float* a, size_t a_stride, const PackedF32Weights& w,
-                  const GemmOutput& out, PanelRange range) const {
+void F32Gemm::run(const float* a, size_t a_stride, const PackedF32Weights& w, const GemmOutput& out,
+                  PanelRange range) const {
   if (w.n != plan_.n || w.k != plan_.k) {
     throw_error("F32Gemm planned for N=", plan_.n, " K=", plan_.k, ", called with W [", w.n, ", ",
                 w.k, "]");

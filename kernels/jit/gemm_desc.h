@@ -12,7 +12,8 @@ enum class GemmPrecision : uint8_t { int8_vnni, fp32, bf16 };
 enum class Activation : uint8_t { none, relu, gelu_erf };
 
 // Work fused after the accumulation, in this order: dequantize (int8) and bias, activation,
-// residual add. raw_int32 (int8 only) stores the bare int32 accumulators instead: the tester's view.
+// residual add. raw_int32 (int8 only) stores the bare int32 accumulators instead: the tester's
+// view.
 struct Epilogue {
   Activation activation = Activation::none;
   bool residual_add = false;
@@ -28,12 +29,12 @@ enum class KChunk : uint8_t { whole, first, middle, last };
 
 struct GemmKernelDesc {
   GemmPrecision precision = GemmPrecision::fp32;
-  uint8_t m_rows = 1;          // rows of A (and C) per call: 1..kMaxRows
-  uint8_t n_regs = 4;          // zmm columns per panel used: 1..4 (fewer only for the N-tail panel)
-  uint8_t last_reg_lanes = 16; // valid lanes of the last zmm column (1..16): the N tail, masked
-  uint8_t k_unroll = 4;        // K steps per loop iteration (groups of 4 for int8)
-  uint32_t k_steps = 0;        // K steps of this kernel: k for fp32, ceil(k/2) pairs for bf16 (or a
-                               // chunk of those), ceil(k/4) groups for int8
+  uint8_t m_rows = 1;  // rows of A (and C) per call: 1..kMaxRows
+  uint8_t n_regs = 4;  // zmm columns per panel used: 1..4 (fewer only for the N-tail panel)
+  uint8_t last_reg_lanes = 16;  // valid lanes of the last zmm column (1..16): the N tail, masked
+  uint8_t k_unroll = 4;         // K steps per loop iteration (groups of 4 for int8)
+  uint32_t k_steps = 0;  // K steps of this kernel: k for fp32, ceil(k/2) pairs for bf16 (or a
+                         // chunk of those), ceil(k/4) groups for int8
   KChunk k_chunk = KChunk::whole;
   Epilogue epilogue;
 
@@ -44,17 +45,17 @@ inline constexpr int kMaxRows = 6;  // 6 rows x 4 zmm = 24 accumulators, 8 zmm l
 
 // Arguments of every generated GEMM kernel, read by the code at fixed offsets. Strides in bytes.
 struct GemmKernelArgs {
-  const void* a = nullptr;                 // row 0 of this row block
+  const void* a = nullptr;  // row 0 of this row block
   int64_t a_stride = 0;
-  const void* panels = nullptr;            // first packed panel to process
-  int64_t panel_count = 0;                 // consecutive panels (all of this kernel's width)
-  void* c = nullptr;                       // C row 0, column of the first panel
+  const void* panels = nullptr;  // first packed panel to process
+  int64_t panel_count = 0;       // consecutive panels (all of this kernel's width)
+  void* c = nullptr;             // C row 0, column of the first panel
   int64_t c_stride = 0;
-  const float* residual = nullptr;         // same geometry as c, when epilogue.residual_add
+  const float* residual = nullptr;  // same geometry as c, when epilogue.residual_add
   int64_t residual_stride = 0;
-  const float* row_scale = nullptr;        // int8: per-row activation scale (row 0 of the block)
-  const int32_t* row_zero_point = nullptr; // int8: per-row activation zero point
-  int64_t weights_offset = 0;              // bytes into each panel's weights: the K chunk's start
+  const float* row_scale = nullptr;         // int8: per-row activation scale (row 0 of the block)
+  const int32_t* row_zero_point = nullptr;  // int8: per-row activation zero point
+  int64_t weights_offset = 0;               // bytes into each panel's weights: the K chunk's start
 };
 
 using GemmKernelFn = void (*)(const GemmKernelArgs*);
@@ -62,10 +63,10 @@ using GemmKernelFn = void (*)(const GemmKernelArgs*);
 struct GemmKernelDescHash {
   size_t operator()(const GemmKernelDesc& d) const {
     uint64_t h = static_cast<uint64_t>(d.precision);
-    for (uint64_t field : {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes},
-                           uint64_t{d.k_unroll}, uint64_t{d.k_steps}, uint64_t(d.k_chunk),
-                           uint64_t(d.epilogue.activation), uint64_t{d.epilogue.residual_add},
-                           uint64_t{d.epilogue.raw_int32}}) {
+    for (uint64_t field :
+         {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes}, uint64_t{d.k_unroll},
+          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t(d.epilogue.activation),
+          uint64_t{d.epilogue.residual_add}, uint64_t{d.epilogue.raw_int32}}) {
       h = h * 1000003u ^ field;
     }
     return std::hash<uint64_t>{}(h);

@@ -67,9 +67,12 @@ Xbyak::RegExp GemmKernelEmitter::row_address(int row, const Xbyak::Reg64& base0,
                                              const Xbyak::Reg64& stride) const {
   const Xbyak::Reg64& base = row < 3 ? base0 : base3;
   switch (row % 3) {
-    case 0: return Xbyak::RegExp(base);
-    case 1: return base + stride;
-    default: return base + stride * 2;
+    case 0:
+      return Xbyak::RegExp(base);
+    case 1:
+      return base + stride;
+    default:
+      return base + stride * 2;
   }
 }
 
@@ -148,9 +151,15 @@ void GemmKernelEmitter::emit_k_step(int step) {
     for (int col = 0; col < desc_.n_regs; ++col) {
       const Xbyak::Zmm acc = accumulator(row, col);
       switch (desc_.precision) {
-        case GemmPrecision::int8_vnni: vpdpbusd(acc, a, zmm_b[col]); break;  // u8 x s8
-        case GemmPrecision::bf16: vdpbf16ps(acc, zmm_b[col], a); break;
-        case GemmPrecision::fp32: vfmadd231ps(acc, zmm_b[col], a); break;
+        case GemmPrecision::int8_vnni:
+          vpdpbusd(acc, a, zmm_b[col]);
+          break;  // u8 x s8
+        case GemmPrecision::bf16:
+          vdpbf16ps(acc, zmm_b[col], a);
+          break;
+        case GemmPrecision::fp32:
+          vfmadd231ps(acc, zmm_b[col], a);
+          break;
       }
     }
   }

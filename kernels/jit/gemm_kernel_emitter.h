@@ -44,7 +44,7 @@ class GemmKernelEmitter : public Xbyak::CodeGenerator {
   const Xbyak::Reg64 reg_a0 = rsi;  // A row 0 (advances along K)
   const Xbyak::Reg64 reg_a3 = rdx;  // A row 3
   const Xbyak::Reg64 reg_a_stride = rcx;
-  const Xbyak::Reg64 reg_b = rax;   // weights of the current panel (advances along K)
+  const Xbyak::Reg64 reg_b = rax;  // weights of the current panel (advances along K)
   const Xbyak::Reg64 reg_panel = r8;
   const Xbyak::Reg64 reg_panels_left = r9;
   const Xbyak::Reg64 reg_k_iterations = r10;

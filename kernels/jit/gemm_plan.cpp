@@ -34,9 +34,9 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
     throw_error("plan_gemm: raw int32 output is an int8 mode without activation or residual");
   }
   const bool int8 = precision == GemmPrecision::int8_vnni;
-  const size_t k_steps = int8                                ? Int8PanelLayout::k_groups(k)
+  const size_t k_steps = int8                               ? Int8PanelLayout::k_groups(k)
                          : precision == GemmPrecision::bf16 ? Bf16PanelLayout::k_groups(k)
-                                                             : k;
+                                                            : k;
   if (k_steps > UINT32_MAX / 2) throw_error("plan_gemm: K=", k, " too large");
 
   GemmPlan plan;
@@ -67,9 +67,10 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
   const size_t row_counts[2] = {plan.m_block, plan.tail_rows};
   const size_t lane_counts[2] = {n >= kPanelLanes ? kPanelLanes : 0, tail_lanes};
   for (KChunk chunk : {KChunk::whole, KChunk::first, KChunk::middle, KChunk::last}) {
-    const bool used = plan.k_chunk_count == 1 ? chunk == KChunk::whole
-                                              : chunk != KChunk::whole &&
-                                                    (chunk != KChunk::middle || plan.k_chunk_count > 2);
+    const bool used =
+        plan.k_chunk_count == 1
+            ? chunk == KChunk::whole
+            : chunk != KChunk::whole && (chunk != KChunk::middle || plan.k_chunk_count > 2);
     if (!used) continue;
     const size_t chunk_steps = chunk == KChunk::last ? last_chunk_steps : plan.k_chunk_steps;
     for (int row_tail = 0; row_tail < 2; ++row_tail) {

@@ -12,13 +12,13 @@ namespace encore::jit {
 struct GemmPlan {
   size_t m = 0, n = 0, k = 0;
   Epilogue epilogue;
-  size_t m_block = 0;            // rows per full row block (<= kMaxRows)
+  size_t m_block = 0;  // rows per full row block (<= kMaxRows)
   size_t full_row_blocks = 0;
-  size_t tail_rows = 0;          // rows of the last, shorter block (0 = none)
-  size_t panel_count = 0;        // 64-lane panels covering n
-  bool has_tail_panel = false;   // the last panel is partial (n % 64 != 0)
-  size_t panels_per_block = 0;   // panels whose weights stay in L2 while all rows pass over them
-  size_t k_chunk_steps = 0;      // K steps per chunk (fp32 splits long K so a chunk fits L2)
+  size_t tail_rows = 0;         // rows of the last, shorter block (0 = none)
+  size_t panel_count = 0;       // 64-lane panels covering n
+  bool has_tail_panel = false;  // the last panel is partial (n % 64 != 0)
+  size_t panels_per_block = 0;  // panels whose weights stay in L2 while all rows pass over them
+  size_t k_chunk_steps = 0;     // K steps per chunk (fp32 splits long K so a chunk fits L2)
   size_t k_chunk_count = 1;
   // kernels[KChunk][row tail][panel tail]: [*][0][0] full rows x full panels, [*][1][*] the row
   // tail, [*][*][1] the N-tail panel. Entries whose case does not occur keep k_steps == 0.

@@ -8,22 +8,26 @@
 
 namespace encore::jit {
 
-inline constexpr size_t kLanesPerZmm = 16;         // fp32 / int32 lanes in one zmm register
+inline constexpr size_t kLanesPerZmm = 16;  // fp32 / int32 lanes in one zmm register
 inline constexpr size_t kZmmPerPanel = 4;
 inline constexpr size_t kPanelLanes = kLanesPerZmm * kZmmPerPanel;  // 64 output channels
-inline constexpr size_t kInt8KGroup = 4;           // vpdpbusd sums 4 consecutive k per lane
-inline constexpr size_t kBf16KGroup = 2;           // vdpbf16ps sums 2 consecutive k per lane
-// Every precision consumes 256 panel bytes per K step (64 lanes x 4 bytes), and 4 bytes of an A row.
+inline constexpr size_t kInt8KGroup = 4;  // vpdpbusd sums 4 consecutive k per lane
+inline constexpr size_t kBf16KGroup = 2;  // vdpbf16ps sums 2 consecutive k per lane
+// Every precision consumes 256 panel bytes per K step (64 lanes x 4 bytes), and 4 bytes of an A
+// row.
 inline constexpr size_t kPanelStepBytes = kPanelLanes * 4;
 inline constexpr size_t kAStepBytes = 4;
 
 constexpr size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
-constexpr size_t panel_count_for(size_t n) { return round_up(n, kPanelLanes) / kPanelLanes; }
+constexpr size_t panel_count_for(size_t n) {
+  return round_up(n, kPanelLanes) / kPanelLanes;
+}
 
 // int8 (qc8w) panel: [colsum i32 x64][scale f32 x64][bias f32 x64] then K/4 groups, each
-// 64 lanes x 4 consecutive k as s8 (the vpdpbusd operand order). K is zero-padded to a multiple of 4.
+// 64 lanes x 4 consecutive k as s8 (the vpdpbusd operand order). K is zero-padded to a multiple
+// of 4.
 struct Int8PanelLayout {
   static constexpr size_t colsum_offset = 0;
   static constexpr size_t scale_offset = kPanelLanes * 4;
@@ -32,7 +36,9 @@ struct Int8PanelLayout {
   static constexpr size_t group_bytes = kPanelLanes * kInt8KGroup;  // 256 bytes per K group
 
   static constexpr size_t k_groups(size_t k) { return round_up(k, kInt8KGroup) / kInt8KGroup; }
-  static constexpr size_t panel_bytes(size_t k) { return weights_offset + k_groups(k) * group_bytes; }
+  static constexpr size_t panel_bytes(size_t k) {
+    return weights_offset + k_groups(k) * group_bytes;
+  }
 };
 
 // fp32 panel: [bias f32 x64] then K rows of 64 lanes.
@@ -52,7 +58,9 @@ struct Bf16PanelLayout {
   static constexpr size_t group_bytes = kPanelLanes * kBf16KGroup * 2;  // 256 bytes per K pair
 
   static constexpr size_t k_groups(size_t k) { return round_up(k, kBf16KGroup) / kBf16KGroup; }
-  static constexpr size_t panel_bytes(size_t k) { return weights_offset + k_groups(k) * group_bytes; }
+  static constexpr size_t panel_bytes(size_t k) {
+    return weights_offset + k_groups(k) * group_bytes;
+  }
 };
 
 }  // namespace encore::jit

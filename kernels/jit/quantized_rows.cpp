@@ -1,39 +1,89 @@
 #include "kernels/jit/quantized_rows.h"
 
 #include <algorithm>
-#include <cmath>
+#include <tuple>
+#include <utility>
 
+#include "kernels/jit/cpu_features.h"
 #include "kernels/jit/panel_layout.h"
+#include "kernels/jit/row_quantizer_emitter.h"
 
 namespace encore::jit {
+namespace {
+
+// Round to nearest even without a libm call, so the loops below vectorize on any x86-64 target:
+// adding and removing magic = 1.5 * 2^23 drops the fraction with the current (nearest-even)
+// rounding. Valid for |x| < 2^22; quantized values are within [-255, 255].
+inline float round_to_nearest_even(float x, float magic) {
+  return (x + magic) - magic;
+}
+
+// Read through a volatile once per call, so the compiler cannot fold (x + m) - m into x.
+float rounding_magic() {
+  static volatile float magic = 12582912.0f;
+  return magic;
+}
+
+// min(0, x...) and max(0, x...) in independent lanes, so the compiler can use SIMD min/max
+// (a single running min is a serial chain it may not reorder).
+std::pair<float, float> range_with_zero(const float* x, size_t k) {
+  constexpr size_t kLanes = 16;
+  float low[kLanes] = {}, high[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= k; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      low[lane] = std::min(low[lane], x[i + lane]);
+      high[lane] = std::max(high[lane], x[i + lane]);
+    }
+  }
+  for (; i < k; ++i) {
+    low[0] = std::min(low[0], x[i]);
+    high[0] = std::max(high[0], x[i]);
+  }
+  return {*std::min_element(low, low + kLanes), *std::max_element(high, high + kLanes)};
+}
+
+}  // namespace
 
 void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, QuantizedRows& out) {
   out.m = m;
   out.k = k;
   out.stride = round_up(k, kInt8KGroup);
-  out.data.assign(m * out.stride, 0);
+  out.data.resize(m * out.stride);
   out.scale.resize(m);
   out.zero_point.resize(m);
+  const bool jit = cpu_features().level >= IsaLevel::avx512;
+  const RowRangeFn row_range = jit ? row_range_kernel() : nullptr;
+  const QuantizeRowFn quantize_row = jit ? quantize_row_kernel() : nullptr;
+  const float magic = rounding_magic();
   for (size_t row = 0; row < m; ++row) {
     const float* in = x + row * x_stride;
-    float low = 0.0f;
-    float high = 0.0f;
-    for (size_t i = 0; i < k; ++i) {
-      low = std::min(low, in[i]);
-      high = std::max(high, in[i]);
+    uint8_t* q = out.data.data() + row * out.stride;
+    float low = 0.0f, high = 0.0f;
+    if (jit) {
+      float lanes[32];
+      const RowRangeArgs args{in, static_cast<int64_t>(k), lanes};
+      row_range(&args);
+      low = *std::min_element(lanes, lanes + 16);
+      high = *std::max_element(lanes + 16, lanes + 32);
+    } else {
+      std::tie(low, high) = range_with_zero(in, k);
     }
     const float scale = (high - low) / 255.0f;
     const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    const int32_t zero_point =
-        scale > 0.0f ? static_cast<int32_t>(std::clamp(std::nearbyint(-low * inverse), 0.0f, 255.0f))
-                     : 0;
+    const float zero_point = std::clamp(round_to_nearest_even(-low * inverse, magic), 0.0f, 255.0f);
     out.scale[row] = scale;
-    out.zero_point[row] = zero_point;
-    uint8_t* q = out.data.data() + row * out.stride;
-    for (size_t i = 0; i < k; ++i) {
-      const float value = std::nearbyint(in[i] * inverse) + static_cast<float>(zero_point);
-      q[i] = static_cast<uint8_t>(std::clamp(value, 0.0f, 255.0f));
+    out.zero_point[row] = static_cast<int32_t>(zero_point);
+    if (jit) {
+      const QuantizeRowArgs args{in, q, static_cast<int64_t>(k), inverse, out.zero_point[row]};
+      quantize_row(&args);
+    } else {
+      for (size_t i = 0; i < k; ++i) {
+        const float value = round_to_nearest_even(in[i] * inverse, magic) + zero_point;
+        q[i] = static_cast<uint8_t>(std::clamp(value, 0.0f, 255.0f));
+      }
     }
+    std::fill(q + k, q + out.stride, uint8_t{0});
   }
 }
 

@@ -104,13 +104,7 @@ TEST_CASE("predict --jsonl reproduces the reference logits, line by line") {
       std::vector<int32_t> ids;
       for (int64_t id : line["ids"].get_array()) ids.push_back(static_cast<int32_t>(id));
       CHECK(ids == row.ids);
-      const auto logits = flatten(line[logits_key]);
-      REQUIRE(logits.size() == row.logits.size());
-      double worst = 0;
-      for (size_t i = 0; i < logits.size(); ++i) {
-        worst = std::max(worst, double(std::abs(logits[i] - row.logits[i])));
-      }
-      CHECK(worst < 1e-4);
+      CHECK(encore::test::max_abs_difference(flatten(line[logits_key]), row.logits) < 1e-4);
     }
   }
 }

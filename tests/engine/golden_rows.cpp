@@ -3,8 +3,9 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
-#include <sstream>
 
 namespace encore::test {
 namespace {
@@ -45,6 +46,25 @@ std::vector<GoldenRow> read_golden_rows(const std::string& jsonl_path) {
   }
   REQUIRE_MESSAGE(!rows.empty(), jsonl_path, " has no rows");
   return rows;
+}
+
+double max_abs_difference(std::span<const float> got, std::span<const float> expected) {
+  REQUIRE(got.size() == expected.size());
+  double max = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    max = std::max(max, double(std::abs(got[i] - expected[i])));
+  return max;
+}
+
+PaddedBatch::PaddedBatch(const std::vector<std::span<const int32_t>>& rows) {
+  for (const auto& row : rows) seq = std::max<int64_t>(seq, static_cast<int64_t>(row.size()));
+  ids.assign(rows.size() * seq, 0);
+  mask.assign(rows.size() * seq, 0);
+  for (size_t b = 0; b < rows.size(); ++b) {
+    std::copy(rows[b].begin(), rows[b].end(), ids.begin() + b * seq);
+    std::fill_n(mask.begin() + b * seq, rows[b].size(), 1);
+  }
+  batch = {static_cast<int64_t>(rows.size()), seq, ids, mask};
 }
 
 }  // namespace encore::test

@@ -19,6 +19,8 @@ using encore::engine::Batch;
 using encore::engine::Encoder;
 using encore::engine::EncoderOptions;
 using encore::test::GoldenRow;
+using encore::test::max_abs_difference;
+using encore::test::PaddedBatch;
 
 struct GoldenModel {
   std::shared_ptr<const encore::loader::DistilBertWeights> weights;
@@ -27,37 +29,14 @@ struct GoldenModel {
 
 GoldenModel load_golden(const std::string& name) {
   const std::string dir = encore::test::tiny_model(name);
-  return {std::make_shared<const encore::loader::DistilBertWeights>(encore::loader::load_distilbert(dir)),
+  return {std::make_shared<const encore::loader::DistilBertWeights>(
+              encore::loader::load_distilbert(dir)),
           encore::test::read_golden_rows(dir + "/expected.jsonl")};
-}
-
-double max_abs_difference(std::span<const float> got, const std::vector<float>& expected) {
-  REQUIRE(got.size() == expected.size());
-  double max = 0;
-  for (size_t i = 0; i < got.size(); ++i) max = std::max(max, double(std::abs(got[i] - expected[i])));
-  return max;
 }
 
 Batch single_row(const GoldenRow& row) {
   return {1, static_cast<int64_t>(row.ids.size()), row.ids, {}};
 }
-
-// Pads rows into one [rows, longest] batch with its attention mask.
-struct PaddedBatch {
-  explicit PaddedBatch(const std::vector<const GoldenRow*>& rows) {
-    for (const GoldenRow* row : rows) seq = std::max<int64_t>(seq, row->ids.size());
-    ids.assign(rows.size() * seq, 0);
-    mask.assign(rows.size() * seq, 0);
-    for (size_t b = 0; b < rows.size(); ++b) {
-      std::copy(rows[b]->ids.begin(), rows[b]->ids.end(), ids.begin() + b * seq);
-      std::fill_n(mask.begin() + b * seq, rows[b]->ids.size(), 1);
-    }
-    batch = {static_cast<int64_t>(rows.size()), seq, ids, mask};
-  }
-  int64_t seq = 0;
-  std::vector<int32_t> ids, mask;
-  Batch batch;
-};
 
 void check_golden(const std::string& name, int threads) {
   const GoldenModel model = load_golden(name);
@@ -67,7 +46,8 @@ void check_golden(const std::string& name, int threads) {
     INFO(name, " row with ", row.ids.size(), " ids");
     const auto out = encoder.forward(single_row(row));
     worst_logits = std::max(worst_logits, max_abs_difference(out.logits, row.logits));
-    worst_hidden = std::max(worst_hidden, max_abs_difference(out.last_hidden_state, row.last_hidden_state));
+    worst_hidden =
+        std::max(worst_hidden, max_abs_difference(out.last_hidden_state, row.last_hidden_state));
   }
   MESSAGE(name, " (", model.rows.size(), " rows, ", threads, " threads): max |Δ| logits ",
           worst_logits, ", last_hidden_state ", worst_hidden);
@@ -92,17 +72,23 @@ TEST_CASE("rows run one at a time and as one padded batch agree within 1e-5") {
     const GoldenModel model = load_golden(name);
     const encore::loader::ModelConfig& config = model.weights->config;
     std::vector<const GoldenRow*> rows;
-    for (size_t i = 0; i < model.rows.size() && rows.size() < 7; i += 3) rows.push_back(&model.rows[i]);
-    const PaddedBatch padded(rows);
+    std::vector<std::span<const int32_t>> row_ids;
+    for (size_t i = 0; i < model.rows.size() && rows.size() < 7; i += 3) {
+      rows.push_back(&model.rows[i]);
+      row_ids.push_back(model.rows[i].ids);
+    }
+    const PaddedBatch padded(row_ids);
 
     // Start with a tiny arena so the batch makes it grow.
     Encoder batched(model.weights, {.threads = 2, .max_batch_tokens = 8});
     const auto out = batched.forward(padded.batch);
-    const std::vector<float> batch_hidden(out.last_hidden_state.begin(), out.last_hidden_state.end());
+    const std::vector<float> batch_hidden(out.last_hidden_state.begin(),
+                                          out.last_hidden_state.end());
     const std::vector<float> batch_logits(out.logits.begin(), out.logits.end());
 
     Encoder single(model.weights, {.threads = 1});
-    const bool per_token = config.architecture == encore::loader::Architecture::kTokenClassification;
+    const bool per_token =
+        config.architecture == encore::loader::Architecture::kTokenClassification;
     const int64_t labels = config.num_labels();
     for (size_t b = 0; b < rows.size(); ++b) {
       INFO(name, " batch row ", b, " (", rows[b]->ids.size(), " of ", padded.seq, " ids)");
@@ -110,10 +96,10 @@ TEST_CASE("rows run one at a time and as one padded batch agree within 1e-5") {
       const int64_t real = static_cast<int64_t>(rows[b]->ids.size());
       const float* hidden = batch_hidden.data() + b * padded.seq * config.dim;
       CHECK(max_abs_difference(one.last_hidden_state,
-                               std::vector<float>(hidden, hidden + real * config.dim)) <= 1e-5);
+                               {hidden, static_cast<size_t>(real * config.dim)}) <= 1e-5);
       const float* logits = batch_logits.data() + b * (per_token ? padded.seq : 1) * labels;
-      CHECK(max_abs_difference(one.logits, std::vector<float>(logits, logits + (per_token ? real : 1) *
-                                                                                   labels)) <= 1e-5);
+      CHECK(max_abs_difference(one.logits, {logits, static_cast<size_t>((per_token ? real : 1) *
+                                                                        labels)}) <= 1e-5);
     }
   }
 }
@@ -135,14 +121,27 @@ TEST_CASE("invalid batches are encore::Errors that say what is wrong") {
   Encoder encoder(model.weights, {.threads = 1});
   using encore::test::check_error;
   std::vector<int32_t> ids = {101, 2000, 102};
-  check_error([&] { encoder.forward({1, 3, std::vector<int32_t>{101, 30522, 102}, {}}); },
-              {"token id 30522", "[0, 1]", "vocabulary [0, 30522)"});
-  check_error([&] { encoder.forward({1, 3, std::vector<int32_t>{101, -1, 102}, {}}); }, {"token id -1"});
+  check_error(
+      [&] {
+        encoder.forward({1, 3, std::vector<int32_t>{101, 30522, 102}, {}});
+      },
+      {"token id 30522", "[0, 1]", "vocabulary [0, 30522)"});
+  check_error(
+      [&] {
+        encoder.forward({1, 3, std::vector<int32_t>{101, -1, 102}, {}});
+      },
+      {"token id -1"});
   check_error([&] { encoder.forward({2, 3, ids, {}}); }, {"ids has 3 elements", "= 6"});
-  check_error([&] { encoder.forward({1, 3, ids, std::vector<int32_t>{1, 1}}); },
-              {"attention_mask has 2 elements"});
+  check_error(
+      [&] {
+        encoder.forward({1, 3, ids, std::vector<int32_t>{1, 1}});
+      },
+      {"attention_mask has 2 elements"});
   check_error([&] { encoder.forward({0, 3, {}, {}}); }, {"empty"});
   const std::vector<int32_t> long_ids(513, 1000);
-  check_error([&] { encoder.forward({1, 513, long_ids, {}}); },
-              {"sequence length 513", "max_position_embeddings 512"});
+  check_error(
+      [&] {
+        encoder.forward({1, 513, long_ids, {}});
+      },
+      {"sequence length 513", "max_position_embeddings 512"});
 }

@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using encore::test::GoldenRow;
+using encore::test::max_abs_difference;
 
 // Single rows of these lengths, then one padded batch of the mixed lengths.
 const std::vector<int64_t> kSingleLengths = {8, 64, 512};
@@ -57,13 +58,6 @@ std::string to_jsonl(const std::vector<std::vector<int32_t>>& rows) {
     out << "]}\n";
   }
   return out.str();
-}
-
-double max_abs_difference(std::span<const float> got, std::span<const float> expected) {
-  REQUIRE(got.size() == expected.size());
-  double max = 0;
-  for (size_t i = 0; i < got.size(); ++i) max = std::max(max, double(std::abs(got[i] - expected[i])));
-  return max;
 }
 
 void check_dtype(const std::string& shared, const fs::path& cache, const std::string& dtype) {
@@ -106,18 +100,13 @@ void check_dtype(const std::string& shared, const fs::path& cache, const std::st
   }
 
   const size_t first = kSingleLengths.size();
-  const int64_t batch = static_cast<int64_t>(kBatchLengths.size());
-  const int64_t seq = *std::max_element(kBatchLengths.begin(), kBatchLengths.end());
-  std::vector<int32_t> ids(batch * seq, 0), mask(batch * seq, 0);
-  for (int64_t b = 0; b < batch; ++b) {
-    std::copy(rows[first + b].begin(), rows[first + b].end(), ids.begin() + b * seq);
-    std::fill_n(mask.begin() + b * seq, rows[first + b].size(), 1);
-  }
-  const auto out = encoder.forward({batch, seq, ids, mask});
-  for (int64_t b = 0; b < batch; ++b) {
+  const encore::test::PaddedBatch padded({rows.begin() + first, rows.end()});
+  const auto out = encoder.forward(padded.batch);
+  for (int64_t b = 0; b < padded.batch.batch; ++b) {
     const double error =
         max_abs_difference(out.logits.subspan(b * labels, labels), expected[first + b].logits);
-    MESSAGE(dtype, " batch row ", b, " (", kBatchLengths[b], " of ", seq, " ids): max |Δ logits| ", error);
+    MESSAGE(dtype, " batch row ", b, " (", kBatchLengths[b], " of ", padded.seq,
+            " ids): max |Δ logits| ", error);
     CHECK(error <= 1e-4);
   }
 }
@@ -127,7 +116,9 @@ void check_dtype(const std::string& shared, const fs::path& cache, const std::st
 TEST_CASE("full-size DistilBERT matches the numpy reference (F32 and BF16 checkpoints)") {
   const std::string shared = encore::test::shared_dir();
   if (shared.empty()) {
-    MESSAGE("SKIPPED: ../shared (ENCORE_SHARED) is not available; the full-size reference check needs it");
+    MESSAGE(
+        "SKIPPED: ../shared (ENCORE_SHARED) is not available; the full-size reference check needs "
+        "it");
     return;
   }
   const std::string cache = encore::test::env("ENCORE_REFERENCE_CACHE");

@@ -1,5 +1,6 @@
 // Runs a test body once for every Highway target compiled into the kernels that this CPU supports
-// (AVX3, AVX2, SSE4, ... down to SCALAR), so each dispatched code path is checked, not just the best.
+// (AVX3, AVX2, SSE4, ... down to SCALAR), so each dispatched code path is checked, not just the
+// best.
 #pragma once
 
 #include <doctest/doctest.h>

@@ -63,10 +63,17 @@ void GemmTester::Test() const {
       if (bias_) sum += bias[j];
       double expected = sum;
       switch (epilogue_) {
-        case kernels::Epilogue::kNone: break;
-        case kernels::Epilogue::kRelu: expected = std::max(sum, 0.0); break;
-        case kernels::Epilogue::kGelu: expected = 0.5 * sum * (1 + std::erf(sum / std::sqrt(2.0))); break;
-        case kernels::Epilogue::kResidual: expected = sum + residual[i * ldc + j]; break;
+        case kernels::Epilogue::kNone:
+          break;
+        case kernels::Epilogue::kRelu:
+          expected = std::max(sum, 0.0);
+          break;
+        case kernels::Epilogue::kGelu:
+          expected = 0.5 * sum * (1 + std::erf(sum / std::sqrt(2.0)));
+          break;
+        case kernels::Epilogue::kResidual:
+          expected = sum + residual[i * ldc + j];
+          break;
       }
       // fp32 accumulation: a few ulps of the magnitude of the terms, plus the epilogue's own error.
       const double tolerance = 1e-6 * (magnitude + 1.0) + 1e-6 * std::abs(expected);

@@ -12,16 +12,42 @@ namespace encore::test {
 
 class GemmTester {
  public:
-  GemmTester& m(int64_t v) { m_ = v; return *this; }
-  GemmTester& n(int64_t v) { n_ = v; return *this; }
-  GemmTester& k(int64_t v) { k_ = v; return *this; }
+  GemmTester& m(int64_t v) {
+    m_ = v;
+    return *this;
+  }
+  GemmTester& n(int64_t v) {
+    n_ = v;
+    return *this;
+  }
+  GemmTester& k(int64_t v) {
+    k_ = v;
+    return *this;
+  }
   // Extra elements between rows of A, B and C (strides larger than the row).
-  GemmTester& padding(int64_t v) { padding_ = v; return *this; }
-  GemmTester& epilogue(kernels::Epilogue v) { epilogue_ = v; return *this; }
-  GemmTester& bias(bool v) { bias_ = v; return *this; }
+  GemmTester& padding(int64_t v) {
+    padding_ = v;
+    return *this;
+  }
+  GemmTester& epilogue(kernels::Epilogue v) {
+    epilogue_ = v;
+    return *this;
+  }
+  GemmTester& bias(bool v) {
+    bias_ = v;
+    return *this;
+  }
   // Compute only rows [m_begin, m_end) and panels [panel_begin, panel_end) (-1: to the end).
-  GemmTester& rows(int64_t begin, int64_t end) { m_begin_ = begin; m_end_ = end; return *this; }
-  GemmTester& panels(int64_t begin, int64_t end) { panel_begin_ = begin; panel_end_ = end; return *this; }
+  GemmTester& rows(int64_t begin, int64_t end) {
+    m_begin_ = begin;
+    m_end_ = end;
+    return *this;
+  }
+  GemmTester& panels(int64_t begin, int64_t end) {
+    panel_begin_ = begin;
+    panel_end_ = end;
+    return *this;
+  }
 
   void Test() const;
 

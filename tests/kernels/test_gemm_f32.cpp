@@ -1,4 +1,5 @@
-// gemm_f32 and the B packing against a float64 reference, sweeping M, N and K edges on every target.
+// gemm_f32 and the B packing against a float64 reference, sweeping M, N and K edges on every
+// target.
 #include <doctest/doctest.h>
 
 #include "kernels/gemm_packed_b.h"
@@ -6,8 +7,8 @@
 #include "tests/kernels/gemm_tester.h"
 
 using encore::kernels::Epilogue;
-using encore::test::GemmTester;
 using encore::test::for_each_target;
+using encore::test::GemmTester;
 
 TEST_CASE("gemm_f32: every M from 1 to 70 (row tiles and their tails)") {
   for_each_target([] {
@@ -58,7 +59,8 @@ TEST_CASE("pack_b_kn (from Bᵀ) and pack_b_nk (from B) produce the same panels"
   const int64_t n = 37, k = 11;
   std::vector<float> b(n * k), b_transposed(k * n);
   for (int64_t j = 0; j < n; ++j)
-    for (int64_t kk = 0; kk < k; ++kk) b[j * k + kk] = b_transposed[kk * n + j] = float(j * 100 + kk);
+    for (int64_t kk = 0; kk < k; ++kk)
+      b[j * k + kk] = b_transposed[kk * n + j] = float(j * 100 + kk);
   std::vector<float> from_nk(encore::kernels::packed_b_floats(n, k), -1.0f);
   std::vector<float> from_kn(from_nk.size(), -2.0f);
   encore::kernels::pack_b_nk(b.data(), n, k, k, from_nk.data());

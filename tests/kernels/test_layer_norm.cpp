@@ -50,7 +50,8 @@ TEST_CASE("layer_norm_row matches float64 for dims 1..70 and 768, with and witho
         // A few ulps of the normalized value (which the input's offset mean inflates), times gamma.
         for (size_t i = 0; i < n; ++i) {
           const double normalized = (expected[i] - beta[i]) / gamma[i];
-          CHECK(std::abs(out[i] - expected[i]) <= 1e-6 * std::abs(gamma[i]) * (2 + std::abs(normalized)));
+          CHECK(std::abs(out[i] - expected[i]) <=
+                1e-6 * std::abs(gamma[i]) * (2 + std::abs(normalized)));
         }
       }
     }

@@ -27,13 +27,18 @@ std::mt19937 generator_for(size_t m, size_t n, size_t k) {
   return std::mt19937(static_cast<uint32_t>(m * 1000003u + n * 1009u + k));
 }
 
-double exact_gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+double exact_gelu(double x) {
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+}
 
 float apply_activation(Activation activation, float x) {
   switch (activation) {
-    case Activation::relu: return std::max(x, 0.0f);
-    case Activation::gelu_erf: return static_cast<float>(exact_gelu(x));
-    case Activation::none: break;
+    case Activation::relu:
+      return std::max(x, 0.0f);
+    case Activation::gelu_erf:
+      return static_cast<float>(exact_gelu(x));
+    case Activation::none:
+      break;
   }
   return x;
 }
@@ -46,8 +51,9 @@ float activation_tolerance(Activation activation, float pre_activation) {
 std::string describe(size_t m, size_t n, size_t k, size_t slices, Activation activation,
                      bool residual) {
   return "M=" + std::to_string(m) + " N=" + std::to_string(n) + " K=" + std::to_string(k) +
-         " slices=" + std::to_string(slices) + " activation=" +
-         std::to_string(static_cast<int>(activation)) + (residual ? " +residual" : "");
+         " slices=" + std::to_string(slices) +
+         " activation=" + std::to_string(static_cast<int>(activation)) +
+         (residual ? " +residual" : "");
 }
 
 template <typename Run>
@@ -85,7 +91,8 @@ Int8Operands make_int8_operands(size_t m, size_t n, size_t k) {
   std::uniform_int_distribution<int> byte(0, 255), weight(-127, 127);
   std::uniform_real_distribution<float> scale(1e-3f, 2e-2f), bias(-1.0f, 1.0f);
   for (size_t row = 0; row < m; ++row) {
-    for (size_t i = 0; i < k; ++i) ops.a.data[row * ops.a.stride + i] = static_cast<uint8_t>(byte(random));
+    for (size_t i = 0; i < k; ++i)
+      ops.a.data[row * ops.a.stride + i] = static_cast<uint8_t>(byte(random));
     ops.a.scale.push_back(scale(random));
     ops.a.zero_point.push_back(byte(random));
   }
@@ -122,8 +129,8 @@ bool jit_level_available(int level) {
     const jit::CpuFeatures& features = jit::cpu_features();
     if (static_cast<int>(features.level) >= level) return true;
     MESSAGE("skipped: needs ISA level ", jit::isa_level_name(static_cast<jit::IsaLevel>(level)),
-            ", running at ", jit::isa_level_name(features.level), " (CPU: ",
-            jit::isa_level_name(features.detected), ")");
+            ", running at ", jit::isa_level_name(features.level),
+            " (CPU: ", jit::isa_level_name(features.detected), ")");
   } catch (const Error& error) {
     MESSAGE("skipped: ", std::string(error.what()));
   }
@@ -141,9 +148,8 @@ void JitGemmTester::test_int8_raw() const {
   const size_t stride = n_ + padding_;
   std::vector<int32_t> c(m_ * stride);
   std::memcpy(c.data(), std::vector<float>(c.size(), kUntouched).data(), c.size() * 4);
-  run_in_slices(n_, slices_, [&](jit::PanelRange range) {
-    gemm.run_raw(ops.a, w, c.data(), stride, range);
-  });
+  run_in_slices(n_, slices_,
+                [&](jit::PanelRange range) { gemm.run_raw(ops.a, w, c.data(), stride, range); });
   for (size_t row = 0; row < m_; ++row) {
     for (size_t col = 0; col < n_; ++col) {
       REQUIRE_MESSAGE(c[row * stride + col] == int8_dot(ops, row, col, k_), "at ", row, ",", col);
@@ -174,8 +180,8 @@ void JitGemmTester::test_int8() const {
     for (size_t row = 0; row < m_; ++row) {
       // The kernel's order: exact int32 correction, one rounding to float, * scale_n, fma.
       const int32_t corrected = int8_dot(ops, row, col, k_) - ops.a.zero_point[row] * column_sum;
-      const float dequantized =
-          std::fma(static_cast<float>(corrected) * ops.scales[col], ops.a.scale[row], ops.bias[col]);
+      const float dequantized = std::fma(static_cast<float>(corrected) * ops.scales[col],
+                                         ops.a.scale[row], ops.bias[col]);
       float expected = apply_activation(activation_, dequantized);
       if (residual_) expected += residual[row * stride + col];
       const float actual = c[row * stride + col];
@@ -234,30 +240,33 @@ void JitGemmTester::check_float_gemm(bool bf16_inputs, RunGemm&& run_gemm) const
 }
 
 void JitGemmTester::test_f32() const {
-  check_float_gemm(false, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
-                              const std::vector<float>& bias, const jit::Epilogue& epilogue,
-                              std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
-    const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), n_, k_);
-    const jit::F32Gemm gemm(m_, n_, k_, epilogue);
-    run_in_slices(n_, slices_, [&](jit::PanelRange range) {
-      gemm.run(a.data(), a_stride, packed,
-               {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
-    });
-  });
+  check_float_gemm(
+      false, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
+                 const std::vector<float>& bias, const jit::Epilogue& epilogue,
+                 std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
+        const jit::PackedF32Weights packed = jit::pack_f32_weights(w.data(), bias.data(), n_, k_);
+        const jit::F32Gemm gemm(m_, n_, k_, epilogue);
+        run_in_slices(n_, slices_, [&](jit::PanelRange range) {
+          gemm.run(a.data(), a_stride, packed,
+                   {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
+        });
+      });
 }
 
 void JitGemmTester::test_bf16() const {
-  check_float_gemm(true, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
-                             const std::vector<float>& bias, const jit::Epilogue& epilogue,
-                             std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
-    const jit::PackedBf16Weights packed = jit::pack_bf16_weights(w.data(), bias.data(), n_, k_);
-    jit::Bf16Rows rows;
-    jit::convert_rows_to_bf16(a.data(), m_, k_, a_stride, rows);
-    const jit::Bf16Gemm gemm(m_, n_, k_, epilogue);
-    run_in_slices(n_, slices_, [&](jit::PanelRange range) {
-      gemm.run(rows, packed, {c.data(), stride, residual_ ? residual.data() : nullptr, stride}, range);
-    });
-  });
+  check_float_gemm(
+      true, [&](const std::vector<float>& a, size_t a_stride, const std::vector<float>& w,
+                const std::vector<float>& bias, const jit::Epilogue& epilogue,
+                std::vector<float>& c, size_t stride, const std::vector<float>& residual) {
+        const jit::PackedBf16Weights packed = jit::pack_bf16_weights(w.data(), bias.data(), n_, k_);
+        jit::Bf16Rows rows;
+        jit::convert_rows_to_bf16(a.data(), m_, k_, a_stride, rows);
+        const jit::Bf16Gemm gemm(m_, n_, k_, epilogue);
+        run_in_slices(n_, slices_, [&](jit::PanelRange range) {
+          gemm.run(rows, packed, {c.data(), stride, residual_ ? residual.data() : nullptr, stride},
+                   range);
+        });
+      });
 }
 
 }  // namespace encore::test

@@ -12,15 +12,36 @@ namespace encore::test {
 
 class JitGemmTester {
  public:
-  JitGemmTester& m(size_t v) { m_ = v; return *this; }
-  JitGemmTester& n(size_t v) { n_ = v; return *this; }
-  JitGemmTester& k(size_t v) { k_ = v; return *this; }
+  JitGemmTester& m(size_t v) {
+    m_ = v;
+    return *this;
+  }
+  JitGemmTester& n(size_t v) {
+    n_ = v;
+    return *this;
+  }
+  JitGemmTester& k(size_t v) {
+    k_ = v;
+    return *this;
+  }
   // Extra elements after each row of A (fp32) and C (strides larger than the row).
-  JitGemmTester& padding(size_t v) { padding_ = v; return *this; }
-  JitGemmTester& activation(jit::Activation v) { activation_ = v; return *this; }
-  JitGemmTester& residual(bool v) { residual_ = v; return *this; }
+  JitGemmTester& padding(size_t v) {
+    padding_ = v;
+    return *this;
+  }
+  JitGemmTester& activation(jit::Activation v) {
+    activation_ = v;
+    return *this;
+  }
+  JitGemmTester& residual(bool v) {
+    residual_ = v;
+    return *this;
+  }
   // Runs the GEMM as `v` slices of panels (split_panels), one call per slice, as threads would.
-  JitGemmTester& slices(size_t v) { slices_ = v; return *this; }
+  JitGemmTester& slices(size_t v) {
+    slices_ = v;
+    return *this;
+  }
 
   // int32 accumulators (raw_int32 epilogue) exactly equal to a scalar int64 sum.
   void test_int8_raw() const;

@@ -40,7 +40,13 @@ TEST_CASE("fp32: large M, long K, epilogues, slices") {
   }
   // Long K: split into L2-sized chunks with partial sums in C (3 chunks with a 1 MB L2).
   JitGemmTester().m(3).n(20).k(3072).test_f32();
-  JitGemmTester().m(7).n(79).k(2100).activation(jit::Activation::gelu_erf).residual(true).test_f32();
+  JitGemmTester()
+      .m(7)
+      .n(79)
+      .k(2100)
+      .activation(jit::Activation::gelu_erf)
+      .residual(true)
+      .test_f32();
   JitGemmTester().m(13).n(130).k(1500).slices(2).padding(1).test_f32();
   for (jit::Activation activation :
        {jit::Activation::none, jit::Activation::relu, jit::Activation::gelu_erf}) {

@@ -63,7 +63,13 @@ TEST_CASE("int8 split into per-thread panel slices matches the whole") {
   if (!jit_level_available(kVnni)) return;
   for (size_t slices : {2, 3, 5}) {
     JitGemmTester().m(8).n(200).k(70).slices(slices).test_int8();
-    JitGemmTester().m(64).n(321).k(33).slices(slices).activation(jit::Activation::gelu_erf).test_int8();
+    JitGemmTester()
+        .m(64)
+        .n(321)
+        .k(33)
+        .slices(slices)
+        .activation(jit::Activation::gelu_erf)
+        .test_int8();
   }
 }
 

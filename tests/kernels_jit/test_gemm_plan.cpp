@@ -29,9 +29,9 @@ TEST_CASE("N tails become a masked last register; K tails a zero-padded int8 gro
   CHECK(plan.panel_count == 2);
   CHECK(plan.has_tail_panel);
   const GemmKernelDesc& tail = plan.kernels[0][0][1];
-  CHECK(tail.n_regs == 3);           // 36 lanes = 2 full registers + 4
+  CHECK(tail.n_regs == 3);  // 36 lanes = 2 full registers + 4
   CHECK(tail.last_reg_lanes == 4);
-  CHECK(tail.k_steps == 3);          // ceil(10 / 4)
+  CHECK(tail.k_steps == 3);  // ceil(10 / 4)
   const GemmPlan narrow = plan_gemm(GemmPrecision::fp32, 6, 16, 10, {}, kZen);
   CHECK(narrow.kernels[0][0][0].k_steps == 0);  // no full panel at N < 64
 }

@@ -1,8 +1,10 @@
-// Packing and activation quantization: the values the int8 epilogue relies on.
+// Packing, bf16 rounding and activation quantization: the values the GEMM epilogues rely on.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "kernels/jit/bf16.h"
@@ -66,9 +68,9 @@ TEST_CASE("per-row activation quantization: range includes 0, error within half 
   const size_t m = 3, k = 7, stride = 9;
   std::vector<float> x(m * stride, 99.0f);  // padding columns must be ignored
   for (size_t i = 0; i < k; ++i) {
-    x[0 * stride + i] = 0.1f * i + 0.5f;          // all positive: zero point 0
-    x[1 * stride + i] = -3.0f + 0.9f * i;         // mixed signs
-    x[2 * stride + i] = 0.0f;                     // constant zero row
+    x[0 * stride + i] = 0.1f * i + 0.5f;   // all positive: zero point 0
+    x[1 * stride + i] = -3.0f + 0.9f * i;  // mixed signs
+    x[2 * stride + i] = 0.0f;              // constant zero row
   }
   QuantizedRows q;
   quantize_rows(x.data(), m, k, stride, q);
@@ -105,7 +107,7 @@ namespace encore::jit {
 
 TEST_CASE("bf16 rounding: nearest, ties to even, NaN stays NaN; bf16 rows pad odd K with 0") {
   CHECK(float_to_bf16(1.0f) == 0x3F80);
-  CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-8f)) == 1.0f);              // tie, even stays
+  CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-8f)) == 1.0f);  // tie, even stays
   CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-7f + 0x1p-8f)) == 1.0f + 0x1p-6f);  // tie, odd up
   CHECK(bf16_to_float(float_to_bf16(1.0f + 0x1p-8f + 0x1p-12f)) == 1.0f + 0x1p-7f);
   CHECK(std::isnan(bf16_to_float(float_to_bf16(NAN))));
@@ -115,6 +117,42 @@ TEST_CASE("bf16 rounding: nearest, ties to even, NaN stays NaN; bf16 rows pad od
   REQUIRE(rows.stride == 4);
   CHECK(bf16_to_float(rows.data[1]) == -2.0f);
   CHECK(rows.data[3] == 0);
+}
+
+}  // namespace encore::jit
+
+namespace encore::jit {
+
+TEST_CASE("quantize_rows equals a scalar reference exactly, for every K tail") {
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> value(-3.0f, 2.0f);
+  for (size_t k : {1, 2, 3, 15, 16, 17, 31, 33, 64, 100, 768}) {
+    const size_t m = 5, stride = k + 3;
+    std::vector<float> x(m * stride);
+    for (float& v : x) v = value(random);
+    for (size_t i = 0; i < k; ++i) x[3 * stride + i] = std::fabs(x[3 * stride + i]);  // zp 0
+    QuantizedRows q;
+    quantize_rows(x.data(), m, k, stride, q);
+    for (size_t row = 0; row < m; ++row) {
+      const float* in = x.data() + row * stride;
+      float low = 0.0f, high = 0.0f;
+      for (size_t i = 0; i < k; ++i) {
+        low = std::min(low, in[i]);
+        high = std::max(high, in[i]);
+      }
+      const float scale = (high - low) / 255.0f;
+      const float inverse = 1.0f / scale;
+      const float zero_point = std::clamp(std::nearbyint(-low * inverse), 0.0f, 255.0f);
+      INFO("K=", k, " row ", row);
+      REQUIRE(q.scale[row] == scale);
+      REQUIRE(q.zero_point[row] == static_cast<int32_t>(zero_point));
+      for (size_t i = 0; i < k; ++i) {
+        const float expected =
+            std::clamp(std::nearbyint(in[i] * inverse) + zero_point, 0.0f, 255.0f);
+        REQUIRE(q.data[row * q.stride + i] == static_cast<uint8_t>(expected));
+      }
+    }
+  }
 }
 
 }  // namespace encore::jit

@@ -99,9 +99,11 @@ std::function<void()> int8_call(Shape shape, size_t m) {
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
   const std::vector<float> x = random_floats(m * shape.k, 3);
-  auto ops = std::make_shared<Operands>(Operands{
-      jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k), {},
-      std::vector<float>(m * shape.n), jit::Int8Gemm(m, shape.n, shape.k, {})});
+  auto ops = std::make_shared<Operands>(
+      Operands{jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k),
+               {},
+               std::vector<float>(m * shape.n),
+               jit::Int8Gemm(m, shape.n, shape.k, {})});
   jit::quantize_rows(x.data(), m, shape.k, shape.k, ops->a);
   return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
 }
@@ -115,9 +117,8 @@ std::function<void()> f32_call(Shape shape, size_t m) {
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
   auto ops = std::make_shared<Operands>(Operands{
-      jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k),
-      random_floats(m * shape.k, 3), std::vector<float>(m * shape.n),
-      jit::F32Gemm(m, shape.n, shape.k, {})});
+      jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k), random_floats(m * shape.k, 3),
+      std::vector<float>(m * shape.n), jit::F32Gemm(m, shape.n, shape.k, {})});
   return [ops, shape] { ops->gemm.run(ops->a.data(), shape.k, ops->w, {ops->c.data(), shape.n}); };
 }
 
@@ -131,25 +132,43 @@ std::function<void()> bf16_call(Shape shape, size_t m) {
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
   const std::vector<float> x = random_floats(m * shape.k, 3);
-  auto ops = std::make_shared<Operands>(Operands{
-      jit::pack_bf16_weights(w.data(), bias.data(), shape.n, shape.k), {},
-      std::vector<float>(m * shape.n), jit::Bf16Gemm(m, shape.n, shape.k, {})});
+  auto ops = std::make_shared<Operands>(
+      Operands{jit::pack_bf16_weights(w.data(), bias.data(), shape.n, shape.k),
+               {},
+               std::vector<float>(m * shape.n),
+               jit::Bf16Gemm(m, shape.n, shape.k, {})});
   jit::convert_rows_to_bf16(x.data(), m, shape.k, shape.k, ops->a);
   return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
+}
+
+// The per-row activation quantization that precedes every int8 GEMM, for scale.
+void bench_quantize(const std::vector<int64_t>& ms, int reps) {
+  for (const size_t k : {768, 3072}) {
+    for (const int64_t m : ms) {
+      const std::vector<float> x = random_floats(static_cast<size_t>(m) * k, 4);
+      jit::QuantizedRows a;
+      const double seconds = median_seconds(
+          [&] { jit::quantize_rows(x.data(), static_cast<size_t>(m), k, k, a); }, reps);
+      std::printf("quantize_rows M=%-4lld K=%-5zu %8.2f us\n", static_cast<long long>(m), k,
+                  seconds * 1e6);
+    }
+  }
 }
 
 void pin_to_cpu(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) throw_error("--cpu ", cpu, ": cannot pin the thread");
+  if (sched_setaffinity(0, sizeof set, &set) != 0)
+    throw_error("--cpu ", cpu, ": cannot pin the thread");
 }
 
 int run(int argc, char** argv) {
-  cli::Args args("bench_kernels", "bench_kernels [--precision int8|fp32|bf16|all] [--m 8,64,128,512]",
-                 "Single-thread throughput of the JIT GEMMs on DistilBERT's linear shapes, with the\n"
-                 "fraction of the vpdpbusd / vfmadd231ps / vdpbf16ps roof measured just before each row\n"
-                 "(thread CPU time: time spent descheduled on a shared machine is not counted).");
+  cli::Args args(
+      "bench_kernels", "bench_kernels [--precision int8|fp32|bf16|all] [--m 8,64,128,512]",
+      "Single-thread throughput of the JIT GEMMs on DistilBERT's linear shapes, with the\n"
+      "fraction of the vpdpbusd / vfmadd231ps / vdpbf16ps roof measured just before each row\n"
+      "(thread CPU time: time spent descheduled on a shared machine is not counted).");
   args.option("precision", "P", "int8, fp32, bf16 or all", "all")
       .option("m", "LIST", "rows of A (tokens) to measure", "8,64,128,512")
       .option("reps", "N", "timed repetitions per row (the median is printed)", "101")
@@ -175,6 +194,7 @@ int run(int argc, char** argv) {
       std::printf("int8: skipped, needs avx512_vnni\n");
     } else {
       bench_rows("int8", PeakInstruction::vpdpbusd, ms, reps, int8_call);
+      bench_quantize(ms, reps);
     }
   }
   if (wanted("fp32")) {

@@ -18,9 +18,15 @@ class PeakLoop::Code : public Xbyak::CodeGenerator {
     L(loop);
     for (int i = 0; i < kAccumulators; ++i) {
       switch (instruction) {
-        case PeakInstruction::vpdpbusd: vpdpbusd(Xbyak::Zmm(i), zmm30, zmm31); break;
-        case PeakInstruction::vfmadd231ps: vfmadd231ps(Xbyak::Zmm(i), zmm30, zmm31); break;
-        case PeakInstruction::vdpbf16ps: vdpbf16ps(Xbyak::Zmm(i), zmm30, zmm31); break;
+        case PeakInstruction::vpdpbusd:
+          vpdpbusd(Xbyak::Zmm(i), zmm30, zmm31);
+          break;
+        case PeakInstruction::vfmadd231ps:
+          vfmadd231ps(Xbyak::Zmm(i), zmm30, zmm31);
+          break;
+        case PeakInstruction::vdpbf16ps:
+          vdpbf16ps(Xbyak::Zmm(i), zmm30, zmm31);
+          break;
       }
     }
     dec(iterations);

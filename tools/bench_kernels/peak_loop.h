@@ -1,5 +1,6 @@
 // The machine's compute roof, measured rather than assumed: a JIT loop of independent vpdpbusd
-// (vfmadd231ps, vdpbf16ps) on zmm registers, no memory traffic, enough accumulators to hide latency.
+// (vfmadd231ps, vdpbf16ps) on zmm registers, no memory traffic, enough accumulators to hide
+// latency.
 #pragma once
 
 #include <cstdint>

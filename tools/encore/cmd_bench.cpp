@@ -48,8 +48,8 @@ int cmd_bench(int argc, char** argv) {
   const int64_t iters = args.get_int("iters", 1, 1 << 24);
   const int64_t warmup = args.get_int("warmup", 0, 1 << 24);
 
-  const auto weights = std::make_shared<const loader::DistilBertWeights>(
-      loader::load_distilbert(args.get("model")));
+  const auto weights =
+      std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(args.get("model")));
   const loader::ModelConfig& config = weights->config;
   for (int64_t seq : seqs) {
     if (seq > config.max_position_embeddings) {
@@ -62,19 +62,22 @@ int cmd_bench(int argc, char** argv) {
   std::mt19937 rng(static_cast<unsigned>(args.get_int("seed", 0, UINT32_MAX)));
   // Ordinary word pieces: skip the [PAD]/[unused]/special ids at the start of BERT vocabularies.
   const int32_t first_id = config.vocab_size > 2000 ? 1000 : 0;
-  std::uniform_int_distribution<int32_t> random_id(first_id, static_cast<int32_t>(config.vocab_size - 1));
+  std::uniform_int_distribution<int32_t> random_id(first_id,
+                                                   static_cast<int32_t>(config.vocab_size - 1));
 
   std::printf("seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms\n");
   std::fflush(stdout);
   for (int64_t threads : thread_counts) {
-    engine::Encoder encoder(weights, {.threads = static_cast<int>(threads), .max_batch_tokens = max_tokens});
+    engine::Encoder encoder(weights,
+                            {.threads = static_cast<int>(threads), .max_batch_tokens = max_tokens});
     for (int64_t seq : seqs) {
       for (int64_t batch : batches) {
         std::vector<int32_t> ids(batch * seq);
         for (int32_t& id : ids) id = random_id(rng);
         const std::vector<int32_t> mask(ids.size(), 1);
         const engine::Batch input{batch, seq, ids, mask};
-        std::fprintf(stderr, "bench: seq %lld batch %lld threads %d: %lld warmup + %lld timed passes\n",
+        std::fprintf(stderr,
+                     "bench: seq %lld batch %lld threads %d: %lld warmup + %lld timed passes\n",
                      static_cast<long long>(seq), static_cast<long long>(batch), encoder.threads(),
                      static_cast<long long>(warmup), static_cast<long long>(iters));
         for (int64_t i = 0; i < warmup; ++i) encoder.forward(input);
