@@ -93,7 +93,6 @@ struct Session::Impl {
         if (inputs.size() == 1) throw;
         throw_error("input ", i, ": ", e.what());
       }
-      if (rows[i].size() == 0) throw_error("input ", i, ": no tokens (empty ids)");
     }
     Tokenizer::pad(rows, {}, model->tokenizer().pad_id());
     const auto seq = static_cast<int64_t>(rows[0].size());

@@ -38,8 +38,6 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
   const size_t end = first + std::min(range.count, plan_.panel_count - first);
   const size_t row_blocks = plan_.full_row_blocks + (plan_.tail_rows ? 1 : 0);
   const size_t full_end = plan_.has_tail_panel ? std::min(end, plan_.panel_count - 1) : end;
-  // Each K step is 4 bytes of an A row and 256 bytes of a panel (gemm_kernel_emitter.cpp).
-  constexpr size_t kAStepBytes = 4, kPanelStepBytes = kPanelLanes * 4;
 
   // One kernel call: rows [row, row + its block) x `count` panels from `panel`, K chunk `chunk`.
   auto call = [&](GemmKernelFn kernel, size_t row, size_t panel, size_t count, size_t chunk) {

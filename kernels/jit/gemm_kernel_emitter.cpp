@@ -11,9 +11,10 @@ namespace {
 constexpr size_t kMaxCodeBytes = 64 * 1024;
 // Each K step consumes 4 bytes of an A row (4 u8, 2 bf16 or 1 float) and 256 bytes of the panel
 // (64 lanes x 4 s8, 2 bf16 or 1 float): the same pointer arithmetic for every precision.
-constexpr int kAStep = static_cast<int>(kAStepBytes);
-constexpr int kBStepBytes = static_cast<int>(kPanelStepBytes);
+constexpr int kARowStep = static_cast<int>(kAStepBytes);
+constexpr int kPanelStep = static_cast<int>(kPanelStepBytes);
 constexpr int kZmmBytes = 64;
+constexpr int kPanelOutputBytes = static_cast<int>(kPanelLanes * sizeof(float));  // C columns
 
 #define ARG(field) ptr[reg_args + static_cast<int>(offsetof(GemmKernelArgs, field))]
 
@@ -30,7 +31,7 @@ GemmKernelEmitter::GemmKernelEmitter(const GemmKernelDesc& desc)
                 Bf16PanelLayout::bias_offset == F32PanelLayout::bias_offset);
   emit_prologue();
   emit_panel_loop();
-  emit_epilogue_and_return();
+  emit_return();
   emit_activation_constants(*this, constants_);
   setProtectModeRE();  // W^X: writable while emitting, executable after
 }
@@ -56,7 +57,7 @@ void GemmKernelEmitter::emit_prologue() {
   }
 }
 
-void GemmKernelEmitter::emit_epilogue_and_return() {
+void GemmKernelEmitter::emit_return() {
   vzeroupper();
   for (const auto& reg : {r15, r14, r13, r12, rbp, rbx}) pop(reg);
   ret();
@@ -89,11 +90,11 @@ void GemmKernelEmitter::emit_panel_loop() {
   emit_output();
 
   add(reg_panel, static_cast<int>(panel_bytes_));
-  add(reg_c0, kBStepBytes);  // 64 output floats per panel
-  add(reg_c3, kBStepBytes);
+  add(reg_c0, kPanelOutputBytes);
+  add(reg_c3, kPanelOutputBytes);
   if (desc_.epilogue.residual_add) {
-    add(reg_r0, kBStepBytes);
-    add(reg_r3, kBStepBytes);
+    add(reg_r0, kPanelOutputBytes);
+    add(reg_r3, kPanelOutputBytes);
   }
   dec(reg_panels_left);
   jnz(next_panel, T_NEAR);
@@ -127,9 +128,9 @@ void GemmKernelEmitter::emit_k_loop() {
     mov(reg_k_iterations, iterations);
     L(body);
     for (int step = 0; step < unroll; ++step) emit_k_step(step);
-    add(reg_a0, unroll * kAStep);
-    add(reg_a3, unroll * kAStep);
-    add(reg_b, unroll * kBStepBytes);
+    add(reg_a0, unroll * kARowStep);
+    add(reg_a3, unroll * kARowStep);
+    add(reg_b, unroll * kPanelStep);
     dec(reg_k_iterations);
     jnz(body, T_NEAR);
   }
@@ -138,11 +139,11 @@ void GemmKernelEmitter::emit_k_loop() {
 
 void GemmKernelEmitter::emit_k_step(int step) {
   for (int col = 0; col < desc_.n_regs; ++col) {
-    vmovups(zmm_b[col], ptr[reg_b + step * kBStepBytes + col * kZmmBytes]);
+    vmovups(zmm_b[col], ptr[reg_b + step * kPanelStep + col * kZmmBytes]);
   }
   for (int row = 0; row < desc_.m_rows; ++row) {
     const Xbyak::Zmm& a = zmm_a[row % 2];
-    const auto a_address = ptr[row_address(row, reg_a0, reg_a3, reg_a_stride) + step * kAStep];
+    const auto a_address = ptr[row_address(row, reg_a0, reg_a3, reg_a_stride) + step * kARowStep];
     if (desc_.precision == GemmPrecision::fp32) {
       vbroadcastss(a, a_address);
     } else {

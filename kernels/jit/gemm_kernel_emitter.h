@@ -17,7 +17,7 @@ class GemmKernelEmitter : public Xbyak::CodeGenerator {
 
  private:
   void emit_prologue();
-  void emit_epilogue_and_return();
+  void emit_return();
   void emit_panel_loop();
   void emit_accumulator_init();
   void emit_k_loop();

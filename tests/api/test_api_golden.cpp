@@ -313,3 +313,24 @@ TEST_CASE("tasks the head cannot run, and token classification on ids, are error
       {"single texts"});
   CHECK(tok_session.embed("hello").values.size() == size_t(tok->model->hidden_size()));
 }
+
+TEST_CASE("an [UNK] token shows the text it replaced and starts a word") {
+  const auto golden = load("tiny-tok");
+  if (!golden) return;
+  encore::Session session(golden->model);
+  const std::string text = "hi \xF0\x9F\xA4\x97 there";  // "hi 🤗 there": the emoji is [UNK]
+  const auto tokens = session.classify_tokens(
+      text, {.aggregation = encore::Aggregation::kNone, .ignore_labels = {}});
+  REQUIRE(tokens.size() == 3);
+  CHECK(tokens[1].word == "\xF0\x9F\xA4\x97");
+  CHECK(tokens[1].start == 3);  // code points, not bytes
+  CHECK(tokens[1].end == 4);
+  CHECK(tokens[2].start == 5);
+  const auto words = session.classify_tokens(
+      text, {.aggregation = encore::Aggregation::kFirst, .ignore_labels = {}});
+  std::string joined;
+  for (const auto& group : words) joined += (joined.empty() ? "" : "|") + group.word;
+  // However the words are grouped, the emoji is a word of its own between "hi" and "there".
+  CHECK((joined == "hi|\xF0\x9F\xA4\x97|there" || joined == "hi \xF0\x9F\xA4\x97|there" ||
+         joined == "hi|\xF0\x9F\xA4\x97 there" || joined == "hi \xF0\x9F\xA4\x97 there"));
+}
