@@ -14,12 +14,13 @@ namespace encore::engine {
 struct EncoderOptions {
   int threads = 0;          // 0 = every core the process may run on
   bool pin_threads = true;  // pin worker i to the i-th allowed core
-  int64_t max_batch_tokens =
-      0;  // arena sized for this many batch*seq tokens; 0 = 512 (grows once if exceeded)
+  // Arena sized for this many batch*seq tokens; 0 = 512. A larger batch grows it (once per new
+  // maximum), so steady traffic never allocates.
+  int64_t max_batch_tokens = 0;
 };
 
 // A padded batch: ids and mask are row-major [batch, seq]; mask is 1 for real tokens, 0 for
-// padding.
+// padding. An empty attention_mask means every token is real (an unpadded batch).
 struct Batch {
   int64_t batch = 0;
   int64_t seq = 0;

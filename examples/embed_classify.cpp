@@ -3,7 +3,6 @@
 //
 //   embed_classify MODEL_DIR "I love this" "I hate this"
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -34,7 +33,7 @@ int main(int argc, char** argv) {
         std::printf("  %-12.*s %.4f\n", static_cast<int>(label.size()), label.data(), score);
       }
     }
-  } catch (const std::exception& e) {  // encore::Error: a message that says what was wrong
+  } catch (const encore::Error& e) {  // bad input: the message says what was wrong
     std::fprintf(stderr, "embed_classify: %s\n", e.what());
     return 1;
   }

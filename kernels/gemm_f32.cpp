@@ -143,11 +143,15 @@ void GemmF32(const GemmArgs& args, int64_t m_begin, int64_t m_end, int64_t panel
              int64_t panel_end) {
   if (m_begin >= m_end || panel_begin >= panel_end) return;
   HWY_ALIGN float packed_a[kMc * kKc];  // 96 KiB: one block of A, reused across its panels
+  // A single row tile (a few tokens) reuses no B slice, so it takes the deepest k-slices the
+  // buffer holds: then packed B is read as one sequential stream, which is what bounds it.
+  constexpr int64_t kSingleTileKc = kMc * kKc / static_cast<int64_t>(kTileRows);
+  const int64_t kc_block = m_end - m_begin <= static_cast<int64_t>(kTileRows) ? kSingleTileKc : kKc;
   for (int64_t p0 = panel_begin; p0 < panel_end; p0 += kNcPanels) {
     const int64_t p1 = std::min(p0 + kNcPanels, panel_end);
     int64_t k0 = 0;
     do {  // at least once, so k == 0 still writes epilogue(bias)
-      const int64_t kc = std::min(kKc, args.k - k0);
+      const int64_t kc = std::min(kc_block, args.k - k0);
       for (int64_t i0 = m_begin; i0 < m_end; i0 += kMc) {
         const int64_t i1 = std::min(i0 + kMc, m_end);
         PackRowTiles(args.a + i0 * args.lda + k0, static_cast<size_t>(args.lda),

@@ -34,8 +34,8 @@ struct GemmArgs {
 
 // Computes rows [m_begin, m_end) × panels [panel_begin, panel_end) of C (a panel is 16 columns of
 // C; see panel_count). Disjoint blocks may run concurrently on different threads.
-// Valid for any m, n, k ≥ 0 (k = 0 gives epilogue(bias)). Accumulates in fp32 in k order within a
-// 256-deep block: each output is within k·2⁻²⁴·Σ|a·b| of the exact product (+ epilogue error).
+// Valid for any m, n, k ≥ 0 (k = 0 gives epilogue(bias)). Accumulates in fp32 in k order, through
+// C between k-blocks: each output is within k·2⁻²⁴·Σ|a·b| of the exact product (+ epilogue error).
 void gemm_f32(const GemmArgs& args, int64_t m_begin, int64_t m_end, int64_t panel_begin,
               int64_t panel_end);
 

@@ -34,6 +34,7 @@ uint16_t float_to_bf16(float value) {
 void convert_to_fp32(const TensorView& tensor, std::span<float> out) {
   assert(is_float_dtype(tensor.dtype) && out.size() == static_cast<size_t>(tensor.element_count()));
   const std::byte* in = tensor.bytes.data();
+  if (out.empty()) return;
   if (tensor.dtype == DType::kF32) {
     std::memcpy(out.data(), in, out.size() * sizeof(float));
     return;

@@ -49,6 +49,7 @@ void write_safetensors(const std::string& path, std::span<const TensorToWrite> t
   if (!file) throw_error(path, ": cannot create: ", std::strerror(errno));
   bool ok = std::fwrite(header.data(), 1, header.size(), file.get()) == header.size();
   for (const TensorToWrite& t : tensors) {
+    if (t.bytes.empty()) continue;
     ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), file.get()) == t.bytes.size();
   }
   if (!ok || std::fclose(file.release()) != 0)

@@ -16,7 +16,8 @@ Connection::ReadResult Connection::read_available(size_t max_bytes) {
   while (total < max_bytes) {
     if (in_start_ == in_end_) in_start_ = in_end_ = 0;
     if (in_.size() - in_end_ < kReadChunk) {
-      // Slide unparsed bytes to the front before growing, so a long keep-alive stream reuses memory.
+      // Slide unparsed bytes to the front before growing, so a long keep-alive stream reuses
+      // memory.
       if (in_start_ > 0) {
         std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
         in_end_ -= in_start_;

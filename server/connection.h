@@ -36,11 +36,11 @@ class Connection {
   size_t pending_output() const { return out_.size() - out_sent_; }
 
   HttpRequestParser parser;
-  uint32_t epoll_events = 0;           // interest currently registered
-  bool waiting_for_worker = false;     // its request is queued or running; parsing pauses
+  uint32_t epoll_events = 0;        // interest currently registered
+  bool waiting_for_worker = false;  // its request is queued or running; parsing pauses
   bool keep_alive_after_job = true;
   std::string_view job_route;
-  bool continue_sent = false;          // `100 Continue` already sent for the current request
+  bool continue_sent = false;  // `100 Continue` already sent for the current request
   bool close_after_flush = false;
   bool peer_closed = false;            // read EOF: the client sends nothing more
   bool lingering = false;              // write side shut, draining input until the client closes

@@ -21,7 +21,8 @@ double seconds_since(SteadyClock::time_point start) {
 // threads, so each concurrently running worker needs its own.
 class EncoreBackend::SessionLease {
  public:
-  explicit SessionLease(EncoreBackend& backend) : backend_(backend), session_(backend.take_session()) {}
+  explicit SessionLease(EncoreBackend& backend)
+      : backend_(backend), session_(backend.take_session()) {}
   ~SessionLease() { backend_.return_session(std::move(session_)); }
   Session& operator*() { return *session_; }
   Session* operator->() { return session_.get(); }
@@ -46,7 +47,8 @@ void EncoreBackend::load() {
   auto session = std::make_unique<Session>(model_);
   const Input warm_up = Input::of_text("warm up");
   std::vector<Embedding> ignored;
-  session->embed({&warm_up, 1}, {}, ignored);  // first-call allocations happen now, not on a request
+  session->embed({&warm_up, 1}, {},
+                 ignored);  // first-call allocations happen now, not on a request
   return_session(std::move(session));
   ready_.store(true, std::memory_order_release);
 }
@@ -117,14 +119,16 @@ ModelAnswer EncoreBackend::predict(const PredictRequest& request) {
     case Task::kTokens: {
       thread_local std::vector<std::vector<Entity>> results;
       session->classify_tokens(request.inputs, request.tokens, results);
-      for (const auto& entities : results) api::write_entities(json, entities, request.tokens.aggregation);
+      for (const auto& entities : results)
+        api::write_entities(json, entities, request.tokens.aggregation);
       count_tokens(request.inputs, request.tokens.truncate, answer);
       break;
     }
     case Task::kEmbed: {
       thread_local std::vector<Embedding> results;
       session->embed(request.inputs, request.embed, results);
-      for (const auto& embedding : results) api::write_embedding(json, embedding, request.embed.pooling);
+      for (const auto& embedding : results)
+        api::write_embedding(json, embedding, request.embed.pooling);
       count_tokens(request.inputs, request.embed.truncate, answer);
       break;
     }
@@ -142,7 +146,8 @@ ModelAnswer EncoreBackend::embed(const EmbedRequest& request) {
   session->embed(request.inputs, request.options, results);
   JsonWriter json(answer.json);
   json.begin_array();  // TEI answers a list even for one input
-  for (const auto& embedding : results) api::write_embedding(json, embedding, request.options.pooling);
+  for (const auto& embedding : results)
+    api::write_embedding(json, embedding, request.options.pooling);
   json.end_array();
   count_tokens(request.inputs, request.options.truncate, answer);
   answer.inference_seconds = seconds_since(start) - answer.tokenize_seconds;

@@ -26,13 +26,16 @@ void EventLoop::change(int fd, uint32_t events, uint64_t token) {
   }
 }
 
-void EventLoop::forget(int fd) { ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+void EventLoop::forget(int fd) {
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
 
 void EventLoop::wait(std::vector<epoll_event>& events, std::chrono::milliseconds max_wait) {
   auto timeout = max_wait;
   if (!deadlines_.empty()) {
     // Round up so that a wake-up never comes before the deadline it is for.
-    auto until = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.begin()->first - Clock::now());
+    auto until =
+        std::chrono::ceil<std::chrono::milliseconds>(deadlines_.begin()->first - Clock::now());
     timeout = std::clamp(until, std::chrono::milliseconds(0), max_wait);
   }
   epoll_event ready[256];

@@ -200,8 +200,9 @@ bool HttpRequestParser::parse_header_line(std::string_view line, size_t offset) 
     return false;
   }
   const size_t value_offset = offset + colon + 1 + (value.data() - raw_value.data());
-  header_spans_.push_back({{static_cast<uint32_t>(offset), static_cast<uint32_t>(colon)},
-                           {static_cast<uint32_t>(value_offset), static_cast<uint32_t>(value.size())}});
+  header_spans_.push_back(
+      {{static_cast<uint32_t>(offset), static_cast<uint32_t>(colon)},
+       {static_cast<uint32_t>(value_offset), static_cast<uint32_t>(value.size())}});
   return true;
 }
 
@@ -258,8 +259,8 @@ void HttpRequestParser::bind_views(std::string_view buffer) {
   request_.path = request_.target.substr(0, request_.target.find('?'));
   request_.headers.clear();
   for (const auto& h : header_spans_) request_.headers.push_back({view(h.name), view(h.value)});
-  request_.body = state_ == State::kDone ? buffer.substr(body_start_, content_length_)
-                                         : std::string_view();
+  request_.body =
+      state_ == State::kDone ? buffer.substr(body_start_, content_length_) : std::string_view();
 }
 
 }  // namespace encore::server

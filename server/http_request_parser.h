@@ -30,7 +30,7 @@ struct HttpLimits {
 };
 
 struct HttpHeader {
-  std::string_view name;  // as sent; compare with iequals()
+  std::string_view name;   // as sent; compare with iequals()
   std::string_view value;  // surrounding whitespace trimmed
 };
 
@@ -83,8 +83,8 @@ class HttpRequestParser {
 
   HttpLimits limits_;
   State state_ = State::kRequestLine;
-  size_t scan_ = 0;        // next byte to look at
-  size_t start_ = 0;       // first byte of the request line (after skipped empty lines)
+  size_t scan_ = 0;   // next byte to look at
+  size_t start_ = 0;  // first byte of the request line (after skipped empty lines)
   size_t body_start_ = 0;
   size_t content_length_ = 0;
   size_t consumed_ = 0;

@@ -60,8 +60,10 @@ HttpResponse error_response(int status, std::string_view message, std::string_vi
   response.status = status;
   JsonWriter(response.body)
       .begin_object()
-      .key("error").value(message)
-      .key("error_type").value(error_type.empty() ? error_type_for(status) : error_type)
+      .key("error")
+      .value(message)
+      .key("error_type")
+      .value(error_type.empty() ? error_type_for(status) : error_type)
       .end_object();
   return response;
 }
@@ -77,7 +79,8 @@ void append_response(std::string& out, const HttpResponse& response, bool keep_a
   append_number(out, static_cast<int64_t>(response.body.size()));
   // Milliseconds with microsecond resolution: the pipeline takes from tens of µs to seconds.
   char ms[32];
-  auto end = std::to_chars(ms, ms + sizeof ms, response.compute_ms, std::chars_format::fixed, 3).ptr;
+  auto end =
+      std::to_chars(ms, ms + sizeof ms, response.compute_ms, std::chars_format::fixed, 3).ptr;
   out += "\r\nx-compute-time: ";
   out.append(ms, end);
   out += "\r\nx-compute-tokens: ";

@@ -13,10 +13,10 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  double compute_ms = 0;        // time from the complete request to this response
-  int64_t compute_tokens = 0;   // input tokens the model ran on (0 for routes without a model)
-  bool close = false;           // the server closes the connection after sending this
-  std::string extra_headers;    // complete "name: value\r\n" lines, e.g. www-authenticate
+  double compute_ms = 0;       // time from the complete request to this response
+  int64_t compute_tokens = 0;  // input tokens the model ran on (0 for routes without a model)
+  bool close = false;          // the server closes the connection after sending this
+  std::string extra_headers;   // complete "name: value\r\n" lines, e.g. www-authenticate
 };
 
 // Builds the JSON error body {"error": message, "error_type": type} with the status's standard type

@@ -24,7 +24,7 @@ constexpr uint64_t kListenerToken = 0, kSignalToken = 1, kWorkerToken = 2, kStop
 constexpr uint64_t kFirstConnectionId = 16;
 
 constexpr size_t kMaxPendingOutput = 4 * 1024 * 1024;  // stop parsing when a client reads slowly
-constexpr size_t kReadBudget = 256 * 1024;             // per event, so one client cannot starve others
+constexpr size_t kReadBudget = 256 * 1024;  // per event, so one client cannot starve others
 constexpr int kAcceptBudget = 64;
 constexpr auto kLinger = std::chrono::seconds(2);
 
@@ -134,7 +134,8 @@ void HttpServer::accept_connections() {
     if (connections_.size() >= options_.max_connections) {
       std::string out;
       append_response(out, error_response(503, "too many connections"), /*keep_alive=*/false);
-      [[maybe_unused]] ssize_t n = ::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      [[maybe_unused]] ssize_t n =
+          ::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       metrics_.record_request("other", 503, 0);
       continue;
     }
@@ -203,7 +204,8 @@ void HttpServer::process_requests(Connection& c) {
     }
     c.request_complete = Clock::now();
     if (status == ParseStatus::kError) {
-      return respond(c, error_response(c.parser.error_status(), std::string(c.parser.error_message())),
+      return respond(c,
+                     error_response(c.parser.error_status(), std::string(c.parser.error_message())),
                      "other", /*keep_alive=*/false);
     }
     const bool keep_alive = c.parser.request().keep_alive && !draining_;
@@ -255,11 +257,11 @@ void HttpServer::deliver_finished_jobs() {
 
 void HttpServer::update_interest(Connection& c) {
   const size_t max_buffered = options_.limits.max_header_bytes + options_.limits.max_body_bytes;
-  const bool wants_input = c.lingering || (!c.waiting_for_worker && !c.close_after_flush &&
-                                           !c.peer_closed && c.pending_input() <= max_buffered &&
-                                           c.pending_output() < kMaxPendingOutput);
-  const uint32_t events = (wants_input ? uint32_t{EPOLLIN} : 0u) |
-                          (c.pending_output() > 0 ? uint32_t{EPOLLOUT} : 0u);
+  const bool wants_input =
+      c.lingering || (!c.waiting_for_worker && !c.close_after_flush && !c.peer_closed &&
+                      c.pending_input() <= max_buffered && c.pending_output() < kMaxPendingOutput);
+  const uint32_t events =
+      (wants_input ? uint32_t{EPOLLIN} : 0u) | (c.pending_output() > 0 ? uint32_t{EPOLLOUT} : 0u);
   if (events != c.epoll_events) {
     loop_.change(c.fd(), events, c.id());
     c.epoll_events = events;
@@ -312,7 +314,8 @@ void HttpServer::begin_drain() {
     auto it = connections_.find(id);
     if (it == connections_.end()) continue;
     Connection& c = *it->second;
-    if (!c.waiting_for_worker && c.pending_input() == 0 && c.pending_output() == 0 && !c.lingering) {
+    if (!c.waiting_for_worker && c.pending_input() == 0 && c.pending_output() == 0 &&
+        !c.lingering) {
       close(c);
     }
   }

@@ -7,9 +7,9 @@ namespace encore::server {
 namespace {
 
 // Latencies from 100 µs (a short sequence on the model) to 10 s.
-const std::vector<double> kSecondsBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                             0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
-                                             5,      10};
+const std::vector<double> kSecondsBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                             0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                             1,      2.5,     5,      10};
 const std::vector<double> kTokenBuckets = {8, 16, 32, 64, 128, 256, 384, 512, 1024, 4096, 16384};
 
 void append_number(std::string& out, double value) {

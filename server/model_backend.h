@@ -12,8 +12,8 @@
 namespace encore::server {
 
 struct ModelAnswer {
-  std::string json;           // the response body
-  int64_t input_tokens = 0;   // x-compute-tokens
+  std::string json;          // the response body
+  int64_t input_tokens = 0;  // x-compute-tokens
   double tokenize_seconds = 0;
   double inference_seconds = 0;  // the model and its post-processing
 };

@@ -13,16 +13,20 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-[[noreturn]] void unprocessable(const std::string& message) { throw HttpError(422, message); }
+[[noreturn]] void unprocessable(const std::string& message) {
+  throw HttpError(422, message);
+}
 
 object as_object(element value, std::string_view what) {
   object result;
-  if (value.get(result) != simdjson::SUCCESS) unprocessable(std::string(what) + " must be a JSON object");
+  if (value.get(result) != simdjson::SUCCESS)
+    unprocessable(std::string(what) + " must be a JSON object");
   return result;
 }
 
 // Strictness: a misspelled key ("normalise") is an error, not a silently ignored option.
-void check_keys(object fields, std::initializer_list<std::string_view> allowed, std::string_view where) {
+void check_keys(object fields, std::initializer_list<std::string_view> allowed,
+                std::string_view where) {
   for (auto field : fields) {
     bool known = false;
     for (auto name : allowed) known |= field.key == name;
@@ -42,7 +46,8 @@ std::string_view as_string(element value, std::string_view what) {
 
 bool as_bool(element value, std::string_view what) {
   bool flag = false;
-  if (value.get(flag) != simdjson::SUCCESS) unprocessable(std::string(what) + " must be true or false");
+  if (value.get(flag) != simdjson::SUCCESS)
+    unprocessable(std::string(what) + " must be true or false");
   return flag;
 }
 
@@ -60,13 +65,16 @@ auto as_choice(element value, std::string_view what, Parse parse) {
 Input as_pair(element value, std::string_view what) {
   if (value.type() == element_type::ARRAY) {
     const array parts = value.get_array().value();
-    if (parts.size() != 2) unprocessable(std::string(what) + ": a pair must have exactly two texts");
-    return Input::of_pair(as_string(parts.at(0).value(), what), as_string(parts.at(1).value(), what));
+    if (parts.size() != 2)
+      unprocessable(std::string(what) + ": a pair must have exactly two texts");
+    return Input::of_pair(as_string(parts.at(0).value(), what),
+                          as_string(parts.at(1).value(), what));
   }
   object fields = as_object(value, what);
   check_keys(fields, {"text", "text_pair"}, what);
   element text, pair;
-  if (fields["text"].get(text) != simdjson::SUCCESS || fields["text_pair"].get(pair) != simdjson::SUCCESS) {
+  if (fields["text"].get(text) != simdjson::SUCCESS ||
+      fields["text_pair"].get(pair) != simdjson::SUCCESS) {
     unprocessable(std::string(what) + ": a pair needs \"text\" and \"text_pair\"");
   }
   return Input::of_pair(as_string(text, what), as_string(pair, what));
@@ -80,7 +88,8 @@ std::vector<Input> as_inputs(element value, bool allow_pairs, bool& batched) {
     if (allow_pairs && value.type() == element_type::OBJECT) {
       inputs.push_back(as_pair(value, "inputs"));
     } else {
-      inputs.push_back(Input::of_text(as_string(value, allow_pairs ? "inputs (or a pair object)" : "inputs")));
+      inputs.push_back(
+          Input::of_text(as_string(value, allow_pairs ? "inputs (or a pair object)" : "inputs")));
     }
     return inputs;
   }
@@ -135,10 +144,12 @@ void parse_predict_parameters(object parameters, Task task, PredictRequest& requ
     } else if (key == "function_to_apply") {
       request.classify.function = as_choice(value, "parameters.function_to_apply", parse_function);
     } else if (key == "aggregation_strategy") {
-      request.tokens.aggregation = as_choice(value, "parameters.aggregation_strategy", parse_aggregation);
+      request.tokens.aggregation =
+          as_choice(value, "parameters.aggregation_strategy", parse_aggregation);
     } else if (key == "ignore_labels") {
       array labels;
-      if (value.get(labels) != simdjson::SUCCESS) unprocessable("parameters.ignore_labels must be a list of strings");
+      if (value.get(labels) != simdjson::SUCCESS)
+        unprocessable("parameters.ignore_labels must be a list of strings");
       request.tokens.ignore_labels.clear();
       for (element label : labels) {
         request.tokens.ignore_labels.emplace_back(as_string(label, "parameters.ignore_labels[]"));
@@ -169,9 +180,11 @@ element JsonBodyParser::parse(std::string_view body) {
     case simdjson::UTF8_ERROR:
       throw HttpError(400, "the request body is not valid UTF-8");
     case simdjson::DEPTH_ERROR:
-      throw HttpError(400, "the request JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      throw HttpError(
+          400, "the request JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     default:
-      throw HttpError(400, std::string("the request body is not valid JSON: ") + simdjson::error_message(error));
+      throw HttpError(400, std::string("the request body is not valid JSON: ") +
+                               simdjson::error_message(error));
   }
 }
 
@@ -199,7 +212,8 @@ EmbedRequest parse_embed_request(element body) {
     if (key == "truncate") request.options.truncate = as_bool(value, "truncate");
     if (key == "pooling") request.options.pooling = as_choice(value, "pooling", parse_pooling);
   }
-  if (request.options.pooling == Pooling::kTokens) unprocessable("pooling: /embed returns one vector per input (cls or mean)");
+  if (request.options.pooling == Pooling::kTokens)
+    unprocessable("pooling: /embed returns one vector per input (cls or mean)");
   return request;
 }
 
@@ -209,7 +223,8 @@ RerankRequest parse_rerank_request(element body) {
   RerankRequest request;
   request.query = as_string(required(fields, "query"), "query");
   array texts;
-  if (required(fields, "texts").get(texts) != simdjson::SUCCESS) unprocessable("texts must be a list of strings");
+  if (required(fields, "texts").get(texts) != simdjson::SUCCESS)
+    unprocessable("texts must be a list of strings");
   for (element text : texts) request.texts.push_back(as_string(text, "texts[]"));
   if (request.texts.empty()) unprocessable("texts must not be an empty list");
   for (auto [key, value] : fields) {

@@ -16,9 +16,9 @@ struct RouteEntry {
 };
 
 constexpr RouteEntry kRoutes[] = {
-    {"GET", "/health", Route::kHealth},     {"GET", "/info", Route::kInfo},
-    {"GET", "/metrics", Route::kMetrics},   {"POST", "/predict", Route::kPredict},
-    {"POST", "/embed", Route::kEmbed},      {"POST", "/rerank", Route::kRerank},
+    {"GET", "/health", Route::kHealth},      {"GET", "/info", Route::kInfo},
+    {"GET", "/metrics", Route::kMetrics},    {"POST", "/predict", Route::kPredict},
+    {"POST", "/embed", Route::kEmbed},       {"POST", "/rerank", Route::kRerank},
     {"POST", "/tokenize", Route::kTokenize},
 };
 
@@ -45,7 +45,8 @@ bool Router::authorized(const HttpRequest& request) const {
   if (options_.api_key.empty()) return true;
   std::string_view credentials = request.header("authorization");
   constexpr std::string_view kScheme = "bearer ";
-  if (credentials.size() < kScheme.size() || !iequals(credentials.substr(0, kScheme.size()), kScheme)) {
+  if (credentials.size() < kScheme.size() ||
+      !iequals(credentials.substr(0, kScheme.size()), kScheme)) {
     return false;
   }
   return constant_time_equal(credentials.substr(kScheme.size()), options_.api_key);
@@ -61,15 +62,19 @@ Dispatch Router::dispatch(const HttpRequest& request) {
   }
   Dispatch dispatch;
   if (!entry) {
-    dispatch.response = path_known
-        ? error_response(405, "method " + std::string(request.method) + " is not allowed on " + std::string(request.path))
-        : error_response(404, "no route " + std::string(request.path) +
-                                  " (routes: /predict /embed /rerank /tokenize /health /info /metrics)");
+    dispatch.response =
+        path_known
+            ? error_response(405, "method " + std::string(request.method) + " is not allowed on " +
+                                      std::string(request.path))
+            : error_response(
+                  404, "no route " + std::string(request.path) +
+                           " (routes: /predict /embed /rerank /tokenize /health /info /metrics)");
     return dispatch;
   }
   dispatch.route = entry->path;
   if (entry->route != Route::kHealth && !authorized(request)) {
-    dispatch.response = error_response(401, "missing or wrong API key: send Authorization: Bearer KEY");
+    dispatch.response =
+        error_response(401, "missing or wrong API key: send Authorization: Bearer KEY");
     dispatch.response.extra_headers = "www-authenticate: Bearer\r\n";
     return dispatch;
   }

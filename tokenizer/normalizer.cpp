@@ -89,23 +89,22 @@ void Normalizer::add_ascii_run(std::string_view run, uint32_t first_origin) {
     out_->words.push_back({out_->char_count(), 0, -1});
     in_word_ = true;
   }
-  last_origin_ = first_origin + static_cast<uint32_t>(run.size()) - 1;
-  const size_t old_chars = out_->origin.size();
-  const auto old_bytes = static_cast<uint32_t>(out_->text.size());
-  out_->text.resize(old_bytes + run.size());
-  out_->byte.resize(old_chars + run.size());
-  out_->origin.resize(old_chars + run.size());
-  // Separate loops: the char stores would otherwise force reloads (char aliases everything).
-  uint32_t* byte = out_->byte.data() + old_chars;
-  uint32_t* origin = out_->origin.data() + old_chars;
   const auto count = static_cast<uint32_t>(run.size());
-  for (uint32_t i = 0; i < count; ++i) byte[i] = old_bytes + i;
-  for (uint32_t i = 0; i < count; ++i) origin[i] = first_origin + i;
-  const bool lowercase = options_.lowercase;
-  char* text = out_->text.data() + old_bytes;
-  for (uint32_t i = 0; i < count; ++i) {
-    const char c = run[i];
-    text[i] = static_cast<char>(lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+  last_origin_ = first_origin + count - 1;
+  const auto old_bytes = static_cast<uint32_t>(out_->text.size());
+  out_->text.reserve_more(count);
+  out_->byte.reserve_more(count);
+  out_->origin.reserve_more(count);
+  uint32_t* __restrict byte = out_->byte.extend_unchecked(count);
+  uint32_t* __restrict origin = out_->origin.extend_unchecked(count);
+  char* __restrict text = out_->text.extend_unchecked(count);
+  const char* __restrict source = run.data();
+  const char lowercase_offset = options_.lowercase ? 32 : 0;
+  for (uint32_t i = 0; i < count; ++i) {  // runs are short: one plain loop beats vector code
+    const char c = source[i];
+    text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + lowercase_offset : c);
+    byte[i] = old_bytes + i;
+    origin[i] = first_origin + i;
   }
 }
 
@@ -198,12 +197,9 @@ void Normalizer::append(char32_t c, uint32_t origin) {
   }
   out_->byte.push_back(static_cast<uint32_t>(out_->text.size()));
   out_->origin.push_back(origin);
-  if (c < 0x80) {
-    out_->text.push_back(static_cast<char>(c));
-  } else {
-    char utf8[4];
-    out_->text.append(utf8, encode_utf8(c, utf8));
-  }
+  out_->text.reserve_more(4);
+  char* end = out_->text.data() + out_->text.size();
+  out_->text.extend_unchecked(encode_utf8(c, end));
 }
 
 void Normalizer::close_word() {

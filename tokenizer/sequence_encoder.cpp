@@ -44,9 +44,8 @@ void SequenceEncoder::split_and_normalize(const Tokenizer::Impl& tokenizer,
       const size_t stop = has_special_tokens ? first_special_start(tokenizer, text, pos, run) : run;
       if (stop > 1) {
         normalizer_.add_ascii_run(text.substr(pos, stop), char_index);
-        const size_t old_size = char_byte_.size();
-        char_byte_.resize(old_size + stop);
-        uint32_t* char_byte = char_byte_.data() + old_size;
+        char_byte_.reserve_more(stop);
+        uint32_t* char_byte = char_byte_.extend_unchecked(stop);
         for (uint32_t i = 0; i < stop; ++i) char_byte[i] = static_cast<uint32_t>(pos) + i;
         char_index += static_cast<uint32_t>(stop);
         pos += stop;

@@ -166,6 +166,7 @@ void assemble(const Tokenizer::Impl& impl, const tok::SequenceTokens& first,
 }  // namespace
 
 void Tokenizer::encode(std::string_view text, const EncodeOptions& options, Encoding& out) const {
+  out.clear();  // left empty if the text is refused
   Workspace& scratch = workspace();
   scratch.encoder.encode(*impl_, text, "text", scratch.first);
   assemble(*impl_, scratch.first, nullptr, options, out);
@@ -173,6 +174,7 @@ void Tokenizer::encode(std::string_view text, const EncodeOptions& options, Enco
 
 void Tokenizer::encode_pair(std::string_view first, std::string_view second,
                             const EncodeOptions& options, Encoding& out) const {
+  out.clear();
   Workspace& scratch = workspace();
   scratch.encoder.encode(*impl_, first, "text", scratch.first);
   scratch.encoder.encode(*impl_, second, "text_pair", scratch.second);

@@ -6,6 +6,7 @@
 
 #include "encore/tokenizer.h"
 #include "tokenizer/normalizer.h"
+#include "tokenizer/scratch_array.h"
 #include "tokenizer/special_tokens.h"
 #include "tokenizer/vocab.h"
 #include "tokenizer/wordpiece.h"
@@ -51,7 +52,7 @@ class SequenceEncoder {
   Normalizer normalizer_;
   Words words_;
   std::vector<Piece> pieces_;
-  std::vector<uint32_t> char_byte_;  // byte offset of each original character, plus the end
+  ScratchArray<uint32_t> char_byte_;  // byte offset of each original character, plus the end
 };
 
 }  // namespace tok

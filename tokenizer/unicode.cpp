@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "tokenizer/hf_unicode_differences.h"
@@ -92,9 +93,9 @@ CharFlagTable::CharFlagTable() {
     flags[c] = utf8proc_flags(c);
   }
   apply_hf_differences(flags);
-  std::map<std::vector<uint8_t>, uint16_t> seen;
+  std::map<std::string, uint16_t> seen;
   for (char32_t start = 0; start < kCodePoints; start += kBlockSize) {
-    std::vector<uint8_t> block(flags.begin() + start, flags.begin() + start + kBlockSize);
+    std::string block(reinterpret_cast<const char*>(flags.data()) + start, kBlockSize);
     auto [it, inserted] = seen.try_emplace(std::move(block), static_cast<uint16_t>(seen.size()));
     if (inserted) blocks_.insert(blocks_.end(), it->first.begin(), it->first.end());
     index_[start >> kBlockBits] = it->second;

@@ -9,10 +9,8 @@ namespace encore::tok {
 // when no piece matches) and sets `match_end`.
 int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t end,
                                  bool continuation, uint32_t& match_end) const {
-  const std::string_view text = words.text;
-  const uint32_t begin_byte = words.byte[start];
   // Most words are a token as a whole: one exact lookup settles them.
-  const std::string_view rest = text.substr(begin_byte, words.byte[end] - begin_byte);
+  const std::string_view rest = words.bytes(start, end);
   if (rest.size() <= vocab_->max_key_bytes()) {
     const int32_t id = continuation ? vocab_->find_continuation(rest) : vocab_->find(rest);
     if (id >= 0) {
@@ -23,7 +21,7 @@ int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t en
   uint64_t state = Vocab::root(continuation);
   int32_t best = -1;
   for (uint32_t stop = start; stop < end; ++stop) {
-    state = Vocab::extend(state, text.substr(words.byte[stop], words.byte[stop + 1] - words.byte[stop]));
+    state = Vocab::extend(state, words.bytes(stop, stop + 1));
     const Vocab::Probe probe = vocab_->probe(state);
     if (!probe.is_prefix) break;
     if (probe.id >= 0) {
@@ -32,11 +30,10 @@ int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t en
     }
   }
   if (best < 0) return -1;
-  const std::string_view piece = text.substr(begin_byte, words.byte[match_end] - begin_byte);
-  if (vocab_->is_key_of(piece, best, continuation)) return best;
+  if (vocab_->is_key_of(words.bytes(start, match_end), best, continuation)) return best;
   // A 64-bit hash collision misled the walk: try every length, longest first, exactly.
   for (match_end = end; match_end > start; --match_end) {
-    const std::string_view candidate = text.substr(begin_byte, words.byte[match_end] - begin_byte);
+    const std::string_view candidate = words.bytes(start, match_end);
     const int32_t id = continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
     if (id >= 0) return id;
   }

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
+#include <string_view>
 #include <vector>
+
+#include "tokenizer/scratch_array.h"
 
 namespace encore::tok {
 
@@ -17,9 +19,9 @@ struct Words {
     int32_t special_id = -1;  // >= 0: a special token, not to be split by WordPiece
   };
 
-  std::string text;              // normalized words back to back, UTF-8 (whitespace is dropped)
-  std::vector<uint32_t> byte;    // per normalized character: its offset in `text`, plus the end
-  std::vector<uint32_t> origin;  // per normalized character: index of its original character
+  ScratchArray<char> text;        // normalized words back to back, UTF-8 (whitespace is dropped)
+  ScratchArray<uint32_t> byte;    // per normalized character: its offset in `text`, plus the end
+  ScratchArray<uint32_t> origin;  // per normalized character: index of its original character
   std::vector<Word> words;
 
   void clear() {
@@ -29,6 +31,9 @@ struct Words {
     words.clear();
   }
   uint32_t char_count() const { return static_cast<uint32_t>(origin.size()); }
+  std::string_view bytes(uint32_t begin, uint32_t end) const {  // of normalized chars [begin, end)
+    return {text.data() + byte[begin], byte[end] - byte[begin]};
+  }
 };
 
 }  // namespace encore::tok

@@ -8,7 +8,7 @@
 //   for (const auto& [id, label, score] : session.classify("I love this")) ...
 //
 // Every problem (bad folder, too many tokens, a task the head cannot do) throws encore::Error
-// (support/error.h) with a message naming what was wrong.
+// (encore/error.h) with a message naming what was wrong.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "encore/error.h"
 
 #include "encore/tokenizer.h"
 
@@ -74,6 +76,7 @@ class Model {
   const std::string& path() const;
   const ModelOptions& options() const;
 
+  // Internal (engine/api/model_impl.h): Impl is opaque to applications, so only load() builds one.
   struct Impl;
   const Impl& impl() const { return *impl_; }
   explicit Model(std::unique_ptr<Impl> impl);

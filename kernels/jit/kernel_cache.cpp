@@ -49,12 +49,14 @@ void register_for_profilers(const GemmKernelEmitter& code, const std::string& na
 std::string gemm_kernel_name(const GemmKernelDesc& desc) {
   static constexpr const char* kActivations[] = {"", "_relu", "_gelu"};
   static constexpr const char* kPrecisions[] = {"int8", "f32", "bf16"};
+  static constexpr const char* kChunks[] = {"", "_kfirst", "_kmiddle", "_klast"};
   const int lanes = (desc.n_regs - 1) * 16 + desc.last_reg_lanes;
   return std::string("encore_gemm_") + kPrecisions[static_cast<int>(desc.precision)] + "_" +
          std::to_string(desc.m_rows) + "x" + std::to_string(lanes) + "_k" +
          std::to_string(desc.k_steps) + "u" + std::to_string(desc.k_unroll) +
          kActivations[static_cast<int>(desc.epilogue.activation)] +
-         (desc.epilogue.residual_add ? "_residual" : "") + (desc.epilogue.raw_int32 ? "_raw" : "");
+         (desc.epilogue.residual_add ? "_residual" : "") + (desc.epilogue.raw_int32 ? "_raw" : "") +
+         kChunks[static_cast<int>(desc.k_chunk)];
 }
 
 GemmKernelFn gemm_kernel(const GemmKernelDesc& desc) {

@@ -4,14 +4,28 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "engine/encoder.h"
 #include "loader/distilbert_weights.h"
 #include "tests/engine/golden_rows.h"
 #include "tests/loader/loader_test_util.h"
+
+// Counts operator new calls, to check that forward passes do not allocate after warm-up.
+std::atomic<int64_t> g_allocations{0};
+
+void* operator new(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -102,6 +116,20 @@ TEST_CASE("rows run one at a time and as one padded batch agree within 1e-5") {
                                                                         labels)}) <= 1e-5);
     }
   }
+}
+
+TEST_CASE("forward passes do not allocate after warm-up") {
+  const GoldenModel model = load_golden("tiny-seq");
+  Encoder encoder(model.weights, {.threads = 2});
+  std::vector<std::span<const int32_t>> row_ids;
+  for (size_t i = 0; i < 4; ++i) row_ids.push_back(model.rows[i].ids);
+  const PaddedBatch padded(row_ids);
+  encoder.forward(padded.batch);  // warm-up
+  const int64_t before = g_allocations.load();
+  encoder.forward(padded.batch);
+  encoder.forward(single_row(model.rows[5]));
+  const int64_t allocations = g_allocations.load() - before;
+  CHECK(allocations == 0);
 }
 
 TEST_CASE("a base model (no head) returns hidden states and no logits") {

@@ -33,8 +33,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (request.inputs.empty()) std::abort();
     });
   }
-  expect_parse_or_refuse(parser, body, [](simdjson::dom::element doc) { parse_embed_request(doc); });
-  expect_parse_or_refuse(parser, body, [](simdjson::dom::element doc) { parse_rerank_request(doc); });
-  expect_parse_or_refuse(parser, body, [](simdjson::dom::element doc) { parse_tokenize_request(doc); });
+  expect_parse_or_refuse(parser, body,
+                         [](simdjson::dom::element doc) { parse_embed_request(doc); });
+  expect_parse_or_refuse(parser, body,
+                         [](simdjson::dom::element doc) { parse_rerank_request(doc); });
+  expect_parse_or_refuse(parser, body,
+                         [](simdjson::dom::element doc) { parse_tokenize_request(doc); });
   return 0;
 }

@@ -29,6 +29,13 @@ TEST_CASE("gemm_f32: K below, at and above the 256-deep k-block, with many row t
   });
 }
 
+TEST_CASE(
+    "gemm_f32: a single row tile with K deeper than its k-slice (2048 on AVX-512, 4096 on AVX2)") {
+  for_each_target([] {
+    for (int64_t k : {2049, 4200}) GemmTester().m(5).n(20).k(k).epilogue(Epilogue::kGelu).Test();
+  });
+}
+
 TEST_CASE("gemm_f32: strided A, B and C; no bias") {
   for_each_target([] {
     GemmTester().m(17).n(21).k(300).padding(3).Test();

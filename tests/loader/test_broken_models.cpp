@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include "loader/distilbert_weights.h"
@@ -36,15 +35,21 @@ struct BrokenModel {
     write_file(file("model.safetensors"), prefix + header + bytes.substr(8 + length));
   }
 
-  // Sets the data_offsets of tensor `name` in the header.
+  // Sets the data_offsets of tensor `name` in the header (written as
+  // "name":{...,"data_offsets":[a,b]}).
   void set_offsets(const std::string& name,
                    const std::function<std::string(uint64_t, uint64_t)>& offsets) const {
     edit_header([&](std::string& header) {
-      std::regex entry("(\"" + name + "\":\\{[^}]*\"data_offsets\":)\\[(\\d+),(\\d+)\\]");
-      std::smatch m;
-      REQUIRE(std::regex_search(header, m, entry));
-      header = m.prefix().str() + m[1].str() + offsets(std::stoull(m[2]), std::stoull(m[3])) +
-               m.suffix().str();
+      size_t entry = header.find("\"" + name + "\":{");
+      REQUIRE(entry != std::string::npos);
+      size_t open = header.find("\"data_offsets\":[", entry);
+      REQUIRE(open != std::string::npos);
+      open += std::string_view("\"data_offsets\":").size();
+      size_t close = header.find(']', open);
+      uint64_t begin = 0, end = 0;
+      char comma = 0;
+      std::istringstream(header.substr(open + 1, close - open - 1)) >> begin >> comma >> end;
+      header.replace(open, close + 1 - open, offsets(begin, end));
     });
   }
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -58,8 +59,7 @@ TEST_CASE("written tensors parse back with their names, dtypes, shapes and bytes
     CHECK(parsed[i].dtype == tensors[i].dtype);
     CHECK(parsed[i].shape == tensors[i].shape);
     REQUIRE(parsed[i].bytes.size() == tensors[i].bytes.size());
-    CHECK(std::memcmp(parsed[i].bytes.data(), tensors[i].bytes.data(), tensors[i].bytes.size()) ==
-          0);
+    CHECK(std::equal(parsed[i].bytes.begin(), parsed[i].bytes.end(), tensors[i].bytes.begin()));
   }
   CHECK(parsed[0].element_count() == 6);
   CHECK(parsed[3].element_count() == 1);

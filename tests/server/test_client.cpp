@@ -25,8 +25,10 @@ namespace encore::test {
 
 std::string make_request(std::string_view method, std::string_view path, std::string_view body,
                          std::string_view extra_headers) {
-  std::string request = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  if (!body.empty() || method == "POST") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string request =
+      std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!body.empty() || method == "POST")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   request += extra_headers;
   request += "\r\n";
   request += body;
@@ -48,7 +50,9 @@ Client::Client(uint16_t port, std::chrono::milliseconds timeout) {
   }
 }
 
-Client::~Client() { ::close(fd_); }
+Client::~Client() {
+  ::close(fd_);
+}
 
 void Client::send(std::string_view bytes) {
   while (!bytes.empty()) {
@@ -77,7 +81,8 @@ std::optional<Response> Client::read_response() {
   size_t line = head.find("\r\n");
   while (line != std::string_view::npos) {
     size_t next = head.find("\r\n", line + 2);
-    std::string_view field = head.substr(line + 2, next == std::string_view::npos ? head.npos : next - line - 2);
+    std::string_view field =
+        head.substr(line + 2, next == std::string_view::npos ? head.npos : next - line - 2);
     size_t colon = field.find(':');
     std::string name(field.substr(0, colon));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -86,7 +91,8 @@ std::optional<Response> Client::read_response() {
     response.headers[name] = std::string(value);
     line = next;
   }
-  const size_t length = std::stoul(response.headers.count("content-length") ? response.headers["content-length"] : "0");
+  const size_t length = std::stoul(
+      response.headers.count("content-length") ? response.headers["content-length"] : "0");
   while (buffer_.size() < end + 4 + length) {
     if (!fill()) return std::nullopt;
   }
@@ -170,7 +176,8 @@ int ServeProcess::terminate() {
   int status = 0;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   pid_t done = 0;
-  while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < give_up) {
+  while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
     read_output(std::chrono::milliseconds(20));
   }
   if (done == 0) {
@@ -204,7 +211,8 @@ const std::string& tiny_model_dir() {
     }
   };
   static const TemporaryModel model = [] {
-    std::string path = std::filesystem::temp_directory_path() / ("encore-serve-test-" + std::to_string(::getpid()));
+    std::string path = std::filesystem::temp_directory_path() /
+                       ("encore-serve-test-" + std::to_string(::getpid()));
     loader::DemoModelOptions options;
     options.dim = 32;
     options.n_heads = 2;

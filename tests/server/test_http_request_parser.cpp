@@ -43,7 +43,8 @@ TEST_CASE("a GET with headers parses into views of the buffer") {
 }
 
 TEST_CASE("a request fed one byte at a time completes exactly at its last byte") {
-  const std::string text = "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
+  const std::string text =
+      "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
   HttpRequestParser parser;
   for (size_t n = 1; n < text.size(); ++n) {
     REQUIRE(parser.parse(std::string_view(text).substr(0, n)) == ParseStatus::kIncomplete);
@@ -114,24 +115,25 @@ TEST_CASE("Expect: 100-continue is reported once headers are in") {
 
 TEST_CASE("identical repeated Content-Length headers are accepted") {
   HttpRequestParser parser;
-  REQUIRE(parser.parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok") ==
+  REQUIRE(parser.parse(
+              "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok") ==
           ParseStatus::kComplete);
   CHECK(parser.request().body == "ok");
 }
 
 TEST_CASE("malformed framing is answered with 400") {
-  CHECK(error_of("GET / HTTP/1.1\nHost: h\n\n") == 400);                      // bare LF
-  CHECK(error_of("GET  / HTTP/1.1\r\nHost: h\r\n\r\n") == 400);               // empty target
-  CHECK(error_of("GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n") == 400);            // control in target
-  CHECK(error_of("G(T / HTTP/1.1\r\nHost: h\r\n\r\n") == 400);                // bad method
+  CHECK(error_of("GET / HTTP/1.1\nHost: h\n\n") == 400);            // bare LF
+  CHECK(error_of("GET  / HTTP/1.1\r\nHost: h\r\n\r\n") == 400);     // empty target
+  CHECK(error_of("GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n") == 400);  // control in target
+  CHECK(error_of("G(T / HTTP/1.1\r\nHost: h\r\n\r\n") == 400);      // bad method
   CHECK(error_of("GET / HTTP/1.1 extra\r\nHost: h\r\n\r\n") == 400);
   CHECK(error_of("GET / HTTQ/1.1\r\nHost: h\r\n\r\n") == 400);
-  CHECK(error_of("GET /\r\nHost: h\r\n\r\n") == 400);                         // HTTP/0.9
-  CHECK(error_of("GET / HTTP/1.1\r\nHost : h\r\n\r\n") == 400);               // space before colon
-  CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n") == 400);      // obs-fold
+  CHECK(error_of("GET /\r\nHost: h\r\n\r\n") == 400);                      // HTTP/0.9
+  CHECK(error_of("GET / HTTP/1.1\r\nHost : h\r\n\r\n") == 400);            // space before colon
+  CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n") == 400);  // obs-fold
   CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n") == 400);
   CHECK(error_of(std::string("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 36)) == 400);
-  CHECK(error_of("GET / HTTP/1.1\r\n\r\n") == 400);                           // no Host
+  CHECK(error_of("GET / HTTP/1.1\r\n\r\n") == 400);  // no Host
   CHECK(error_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
 }
 
@@ -147,7 +149,8 @@ TEST_CASE("bad or conflicting Content-Length is answered with 400") {
 
 TEST_CASE("chunked bodies are refused with 411") {
   CHECK(error_of("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
-  CHECK(error_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
+  CHECK(error_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: "
+                 "chunked\r\n\r\n") == 411);
 }
 
 TEST_CASE("size limits give 431 for headers and 413 for bodies, before the body arrives") {

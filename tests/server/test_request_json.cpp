@@ -30,7 +30,8 @@ int predict_status(std::string_view body, Task task = Task::kClassify) {
 
 TEST_CASE("predict inputs: a text, a pair, or a list of both") {
   JsonBodyParser parser;
-  PredictRequest one = parse_predict_request(parser.parse(R"({"inputs": "hello"})"), Task::kClassify);
+  PredictRequest one =
+      parse_predict_request(parser.parse(R"({"inputs": "hello"})"), Task::kClassify);
   REQUIRE(one.inputs.size() == 1);
   CHECK_FALSE(one.batched);
   CHECK(one.inputs[0].text == "hello");
@@ -38,8 +39,8 @@ TEST_CASE("predict inputs: a text, a pair, or a list of both") {
   CHECK(one.classify.top_k == 1u);
   CHECK_FALSE(one.classify.truncate);
 
-  PredictRequest pair = parse_predict_request(parser.parse(R"({"inputs": {"text": "q", "text_pair": "p"}})"),
-                                              Task::kRank);
+  PredictRequest pair = parse_predict_request(
+      parser.parse(R"({"inputs": {"text": "q", "text_pair": "p"}})"), Task::kRank);
   REQUIRE(pair.inputs.size() == 1);
   CHECK(*pair.inputs[0].text_pair == "p");
 
@@ -59,18 +60,22 @@ TEST_CASE("predict inputs: a text, a pair, or a list of both") {
 TEST_CASE("predict parameters follow the served task") {
   JsonBodyParser parser;
   PredictRequest tokens = parse_predict_request(
-      parser.parse(R"({"inputs": "x", "parameters": {"aggregation_strategy": "max", "ignore_labels": []}})"),
+      parser.parse(
+          R"({"inputs": "x", "parameters": {"aggregation_strategy": "max", "ignore_labels": []}})"),
       Task::kTokens);
   CHECK(tokens.tokens.aggregation == Aggregation::kMax);
   CHECK(tokens.tokens.ignore_labels.empty());
   PredictRequest embed = parse_predict_request(
-      parser.parse(R"({"inputs": "x", "parameters": {"pooling": "mean", "normalize": true}})"), Task::kEmbed);
+      parser.parse(R"({"inputs": "x", "parameters": {"pooling": "mean", "normalize": true}})"),
+      Task::kEmbed);
   CHECK(embed.embed.pooling == Pooling::kMean);
   CHECK(embed.embed.normalize);
 
-  CHECK(predict_status(R"({"inputs": "x", "parameters": {"pooling": "mean"}})", Task::kClassify) == 422);
+  CHECK(predict_status(R"({"inputs": "x", "parameters": {"pooling": "mean"}})", Task::kClassify) ==
+        422);
   CHECK(predict_status(R"({"inputs": "x", "parameters": {"top_k": 2}})", Task::kTokens) == 422);
-  CHECK(predict_status(R"({"inputs": "x", "parameters": {"aggregation_strategy": "most"}})", Task::kTokens) == 422);
+  CHECK(predict_status(R"({"inputs": "x", "parameters": {"aggregation_strategy": "most"}})",
+                       Task::kTokens) == 422);
   CHECK(predict_status(R"({"inputs": "x", "parameters": {"top_k": 0}})") == 422);
   CHECK(predict_status(R"({"inputs": "x", "parameters": {"top_k": 1.5}})") == 422);
   CHECK(predict_status(R"({"inputs": "x", "parameters": {"truncation": "yes"}})") == 422);
@@ -82,12 +87,15 @@ TEST_CASE("malformed bodies are 400, wrong shapes 422") {
   CHECK(predict_status("") == 400);
   CHECK(predict_status("not json") == 400);
   CHECK(predict_status(R"({"inputs": "x"} trailing)") == 400);
-  CHECK(predict_status("{\"inputs\": \"\xc3\x28\"}") == 400);  // invalid UTF-8
+  CHECK(predict_status("{\"inputs\": \"\xc3\x28\"}") == 400);      // invalid UTF-8
   CHECK(predict_status("{\"inputs\": \"\xed\xa0\x80\"}") == 400);  // UTF-16 surrogate as UTF-8
-  const std::string deep = std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  const std::string deep =
+      std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
   CHECK(predict_status(R"({"inputs": )" + deep + "}") == 400);
-  const std::string ok_depth = std::string(kMaxJsonDepth - 2, '[') + std::string(kMaxJsonDepth - 2, ']');
-  CHECK(predict_status(R"({"inputs": )" + ok_depth + "}") == 422);  // deep enough to parse, wrong shape
+  const std::string ok_depth =
+      std::string(kMaxJsonDepth - 2, '[') + std::string(kMaxJsonDepth - 2, ']');
+  CHECK(predict_status(R"({"inputs": )" + ok_depth + "}") ==
+        422);  // deep enough to parse, wrong shape
 
   CHECK(predict_status("[]") == 422);
   CHECK(predict_status("{}") == 422);
@@ -102,7 +110,8 @@ TEST_CASE("malformed bodies are 400, wrong shapes 422") {
 
 TEST_CASE("TEI routes: embed, rerank, tokenize") {
   JsonBodyParser parser;
-  EmbedRequest embed = parse_embed_request(parser.parse(R"({"inputs": ["a", "b"], "truncate": true})"));
+  EmbedRequest embed =
+      parse_embed_request(parser.parse(R"({"inputs": ["a", "b"], "truncate": true})"));
   CHECK(embed.inputs.size() == 2);
   CHECK(embed.options.normalize);  // TEI default
   CHECK(embed.options.truncate);
@@ -125,8 +134,8 @@ TEST_CASE("TEI routes: embed, rerank, tokenize") {
   CHECK(rerank_status(R"({"texts": ["a"]})") == 422);
   CHECK(rerank_status(R"({"query": "q", "texts": "a"})") == 422);
 
-  TokenizeRequest tokenize = parse_tokenize_request(
-      parser.parse(R"({"inputs": "hello", "add_special_tokens": false})"));
+  TokenizeRequest tokenize =
+      parse_tokenize_request(parser.parse(R"({"inputs": "hello", "add_special_tokens": false})"));
   CHECK(tokenize.inputs.size() == 1);
   CHECK_FALSE(tokenize.add_special_tokens);
 }

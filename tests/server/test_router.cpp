@@ -27,7 +27,9 @@ class FakeBackend : public ModelBackend {
   ModelAnswer embed(const EmbedRequest& request) override {
     return {"\"embed " + std::to_string(request.inputs.size()) + "\"", 3, 0, 0};
   }
-  ModelAnswer rerank(const RerankRequest&) override { throw HttpError(422, "this model cannot rerank"); }
+  ModelAnswer rerank(const RerankRequest&) override {
+    throw HttpError(422, "this model cannot rerank");
+  }
   ModelAnswer tokenize(const TokenizeRequest&) override { return {"[]", 1, 0, 0}; }
 };
 
@@ -107,7 +109,8 @@ TEST_CASE("with an API key every route but /health needs the bearer token") {
   Metrics metrics;
   Router router(backend, metrics, {.api_key = "k3y"});
   auto status = [&](std::string_view path, std::string_view auth) {
-    std::string text = "GET " + std::string(path) + " HTTP/1.1\r\nHost: h\r\n" + std::string(auth) + "\r\n";
+    std::string text =
+        "GET " + std::string(path) + " HTTP/1.1\r\nHost: h\r\n" + std::string(auth) + "\r\n";
     HttpRequestParser parser;
     REQUIRE(parser.parse(text) == ParseStatus::kComplete);
     return router.dispatch(parser.request()).response.status;
@@ -130,11 +133,13 @@ TEST_CASE("metrics count requests by route and status and record model timings")
   f.answer("POST", "/predict", R"({"inputs": "x"})");  // records tokenization and inference
   f.metrics.set_queue_size(3);
   const std::string text = f.answer("GET", "/metrics").body;
-  CHECK(text.find("encore_requests_total{route=\"/predict\",status=\"200\"} 1\n") != std::string::npos);
+  CHECK(text.find("encore_requests_total{route=\"/predict\",status=\"200\"} 1\n") !=
+        std::string::npos);
   CHECK(text.find("encore_request_failures_total{route=\"/predict\"} 1\n") != std::string::npos);
   CHECK(text.find("encore_input_tokens_bucket{le=\"8\"} 1\n") != std::string::npos);
   CHECK(text.find("encore_inference_duration_seconds_count 1\n") != std::string::npos);
-  CHECK(text.find("encore_request_duration_seconds_bucket{le=\"0.0025\"} 1\n") != std::string::npos);
+  CHECK(text.find("encore_request_duration_seconds_bucket{le=\"0.0025\"} 1\n") !=
+        std::string::npos);
   CHECK(text.find("encore_request_duration_seconds_bucket{le=\"+Inf\"} 2\n") != std::string::npos);
   CHECK(text.find("encore_queue_size 3\n") != std::string::npos);
 }

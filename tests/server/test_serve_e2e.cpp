@@ -3,8 +3,14 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/server/test_client.h"
 
@@ -25,7 +31,8 @@ ServeProcess& shared_server() {
 
 Response request(std::string_view method, std::string_view path, std::string_view body = {},
                  std::string_view headers = {}) {
-  auto response = encore::test::fetch(shared_server().port(), make_request(method, path, body, headers));
+  auto response =
+      encore::test::fetch(shared_server().port(), make_request(method, path, body, headers));
   REQUIRE(response.has_value());
   return *response;
 }
@@ -76,7 +83,8 @@ TEST_CASE("health, info and metrics answer with the compute headers") {
   Response metrics = request("GET", "/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.headers["content-type"].rfind("text/plain", 0) == 0);
-  CHECK(metrics.body.find("encore_requests_total{route=\"/health\",status=\"200\"}") != std::string::npos);
+  CHECK(metrics.body.find("encore_requests_total{route=\"/health\",status=\"200\"}") !=
+        std::string::npos);
   CHECK(metrics.body.find("encore_inference_duration_seconds_bucket") != std::string::npos);
   CHECK(metrics.body.find("encore_queue_size 0") != std::string::npos);
 }
@@ -143,7 +151,8 @@ TEST_CASE("pipelining: requests sent in one write are answered in order") {
   client.send(make_request("POST", "/tokenize", R"({"inputs": "one two three"})") +
               make_request("GET", "/health") +
               make_request("POST", "/tokenize", R"({"inputs": "four"})"));
-  auto first = client.read_response(), second = client.read_response(), third = client.read_response();
+  auto first = client.read_response(), second = client.read_response(),
+       third = client.read_response();
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   REQUIRE(third.has_value());
@@ -168,17 +177,31 @@ TEST_CASE("malformed requests get their status code and a JSON error") {
       {"wrong shape", make_request("POST", "/predict", R"({"input": "typo"})"), 422},
       {"wrong type", make_request("POST", "/embed", R"({"inputs": 3})"), 422},
       {"empty list", make_request("POST", "/predict", R"({"inputs": []})"), 422},
-      {"bad parameter", make_request("POST", "/predict", R"({"inputs": "a", "parameters": {"top_k": 0}})"), 422},
-      {"foreign parameter", make_request("POST", "/predict", R"({"inputs": "a", "parameters": {"pooling": "mean"}})"), 422},
-      {"bad choice", make_request("POST", "/predict", R"({"inputs": "a", "parameters": {"function_to_apply": "tanh"}})"), 422},
-      {"too long", make_request("POST", "/predict", "{\"inputs\": \"" + repeat(" b", 100) + "\"}"), 422},
+      {"bad parameter",
+       make_request("POST", "/predict", R"({"inputs": "a", "parameters": {"top_k": 0}})"), 422},
+      {"foreign parameter",
+       make_request("POST", "/predict", R"({"inputs": "a", "parameters": {"pooling": "mean"}})"),
+       422},
+      {"bad choice",
+       make_request("POST", "/predict",
+                    R"({"inputs": "a", "parameters": {"function_to_apply": "tanh"}})"),
+       422},
+      {"too long", make_request("POST", "/predict", "{\"inputs\": \"" + repeat(" b", 100) + "\"}"),
+       422},
       {"unknown route", make_request("GET", "/nope"), 404},
       {"wrong method", make_request("GET", "/predict"), 405},
-      {"chunked", "POST /predict HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411},
+      {"chunked",
+       "POST /predict HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+       411},
       {"too large", "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 3000000\r\n\r\n", 413},
-      {"bad Content-Length", "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 12abc\r\n\r\n", 400},
-      {"conflicting Content-Length", "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400},
-      {"huge header", "GET /health HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n", 431},
+      {"bad Content-Length", "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 12abc\r\n\r\n",
+       400},
+      {"conflicting Content-Length",
+       "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+       400},
+      {"huge header",
+       "GET /health HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n", 431},
       {"HTTP/2.0", "GET /health HTTP/2.0\r\nHost: h\r\n\r\n", 505},
       {"garbage", "\x16\x03\x01\x02\xfc\x03\x03\r\n\r\n", 400},
   };
@@ -195,9 +218,10 @@ TEST_CASE("malformed requests get their status code and a JSON error") {
 
 TEST_CASE("truncation is applied only when asked for") {
   if (!model_available()) return;
-  const std::string text = "\"" + repeat(" word", 100) + "\"";
+  const std::string text = R"(")" + repeat(" word", 100).append(R"(")");
   CHECK(request("POST", "/predict", "{\"inputs\": " + text + "}").status == 422);
-  Response cut = request("POST", "/predict", "{\"inputs\": " + text + ", \"parameters\": {\"truncation\": true}}");
+  Response cut = request("POST", "/predict",
+                         "{\"inputs\": " + text + ", \"parameters\": {\"truncation\": true}}");
   CHECK(cut.status == 200);
   CHECK(cut.headers["x-compute-tokens"] == "64");
 }
@@ -215,7 +239,9 @@ TEST_CASE("broken framing leaves the server answering correctly") {
   }
   {  // body longer than announced: the excess is parsed as the next request and refused
     Client client(port);
-    client.send("POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 15\r\n\r\n{\"inputs\": \"a\"}EXTRA BYTES\r\n\r\n");
+    client.send(
+        "POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 15\r\n\r\n{\"inputs\": \"a\"}EXTRA "
+        "BYTES\r\n\r\n");
     auto first = client.read_response();
     REQUIRE(first.has_value());
     CHECK(first->status == 200);
@@ -239,26 +265,30 @@ TEST_CASE("broken framing leaves the server answering correctly") {
 TEST_CASE("curl: keep-alive across requests, a 10 MB body is refused with 413") {
   if (!model_available()) return;
   const std::string base = "http://127.0.0.1:" + std::to_string(shared_server().port());
-  const std::string reuse = encore::test::run_command(
-      "curl -sv --max-time 20 -o /dev/null " + base + "/health " + base + "/info 2>&1");
+  const std::string reuse = encore::test::run_command("curl -sv --max-time 20 -o /dev/null " +
+                                                      base + "/health " + base + "/info 2>&1");
   CHECK(reuse.find("Re-using existing connection") != std::string::npos);
 
   const std::string codes = encore::test::run_command(
       "curl -s --max-time 20 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "
-      "--data '{\"inputs\": \"hi\"}' " + base + "/predict");
+      "--data '{\"inputs\": \"hi\"}' " +
+      base + "/predict");
   CHECK(codes == "200");
 
   const std::string big = encore::test::run_command(
-      "head -c 10485760 /dev/zero | tr '\\0' 'a' | curl -s --max-time 20 -o /dev/null -w '%{http_code}' "
-      "--data-binary @- " + base + "/predict");
+      "head -c 10485760 /dev/zero | tr '\\0' 'a' | curl -s --max-time 20 -o /dev/null -w "
+      "'%{http_code}' "
+      "--data-binary @- " +
+      base + "/predict");
   CHECK(big == "413");
   CHECK(request("GET", "/health").status == 200);
 }
 
 TEST_CASE("API key, full queue, time-outs and slow clients") {
   if (!model_available()) return;
-  ServeProcess server({"--model", encore::test::tiny_model_dir(), "--threads", "1", "--api-key", "s3cret",
-                       "--queue-size", "0", "--request-timeout-ms", "300", "--idle-timeout-ms", "300"});
+  ServeProcess server({"--model", encore::test::tiny_model_dir(), "--threads", "1", "--api-key",
+                       "s3cret", "--queue-size", "0", "--request-timeout-ms", "300",
+                       "--idle-timeout-ms", "300"});
   REQUIRE(server.wait_for_health(200));
   const uint16_t port = server.port();
 
@@ -266,10 +296,12 @@ TEST_CASE("API key, full queue, time-outs and slow clients") {
   REQUIRE(no_key.has_value());
   CHECK(no_key->status == 401);
   CHECK(error_type_of(*no_key) == "unauthorized");
-  auto wrong_key = encore::test::fetch(port, make_request("GET", "/info", {}, "Authorization: Bearer s3cre\r\n"));
+  auto wrong_key = encore::test::fetch(
+      port, make_request("GET", "/info", {}, "Authorization: Bearer s3cre\r\n"));
   REQUIRE(wrong_key.has_value());
   CHECK(wrong_key->status == 401);
-  auto good_key = encore::test::fetch(port, make_request("GET", "/info", {}, "Authorization: Bearer s3cret\r\n"));
+  auto good_key = encore::test::fetch(
+      port, make_request("GET", "/info", {}, "Authorization: Bearer s3cret\r\n"));
   REQUIRE(good_key.has_value());
   CHECK(good_key->status == 200);
 
@@ -310,7 +342,8 @@ TEST_CASE("API key, full queue, time-outs and slow clients") {
 
 TEST_CASE("connections over --max-connections get 503") {
   if (!model_available()) return;
-  ServeProcess server({"--model", encore::test::tiny_model_dir(), "--threads", "1", "--max-connections", "1"});
+  ServeProcess server(
+      {"--model", encore::test::tiny_model_dir(), "--threads", "1", "--max-connections", "1"});
   REQUIRE(server.wait_for_health(200));
   Client first(server.port());
   first.send(make_request("GET", "/health"));
@@ -340,4 +373,57 @@ TEST_CASE("SIGTERM answers the request in flight, then exits cleanly") {
   CHECK(busy.wait_for_close());
   CHECK(idle.wait_for_close());
   CHECK(server.output().find("stopped") != std::string::npos);
+}
+
+TEST_CASE("10,000 idle connections: those over the limit get 503, the server keeps answering") {
+  if (!model_available()) return;
+  rlimit limit{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  const int attempts = static_cast<int>(std::min<rlim_t>(10'000, limit.rlim_cur - 64));
+  if (attempts < 10'000)
+    MESSAGE("only ", attempts, " connections: RLIMIT_NOFILE is ", limit.rlim_cur);
+  const int max_connections = attempts / 10;
+  ServeProcess server({"--model", encore::test::tiny_model_dir(), "--threads", "1",
+                       "--max-connections", std::to_string(max_connections)});
+  REQUIRE(server.wait_for_health(200));
+  {
+    std::vector<std::unique_ptr<Client>> idle;
+    for (int i = 0; i < attempts; ++i) idle.push_back(std::make_unique<Client>(server.port()));
+    // Every accepted connection is now held: a new one is refused.
+    auto refused = encore::test::fetch(server.port(), make_request("GET", "/health"));
+    REQUIRE(refused.has_value());
+    CHECK(refused->status == 503);
+    int answered = 0;
+    for (int i = attempts - 10; i < attempts; ++i) {
+      auto response = idle[i]->read_response();
+      answered += response && response->status == 503;
+    }
+    CHECK(answered == 10);  // the last ones are over the limit and were told so
+  }
+  CHECK(server.wait_for_health(200, std::chrono::seconds(30)));
+  CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("/predict answers exactly what `encore predict` prints for the same input") {
+  if (!model_available()) return;
+  struct Case {
+    std::string cli_flags, parameters;
+  };
+  const Case cases[] = {
+      {"", "{}"},
+      {"--top-k all --function sigmoid", R"({"top_k": null, "function_to_apply": "sigmoid"})"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.cli_flags);
+    std::string cli = encore::test::run_command(
+        std::string(std::getenv("ENCORE_BIN")) + " predict --model " + encore::test::tiny_model_dir() +
+        " --threads 1 " + c.cli_flags + " 'the same words, twice'");
+    while (!cli.empty() && cli.back() == '\n') cli.pop_back();
+    Response http = request("POST", "/predict",
+                            R"({"inputs": "the same words, twice", "parameters": )" + c.parameters + "}");
+    CHECK(http.status == 200);
+    CHECK(http.body == cli);
+  }
 }

@@ -14,9 +14,10 @@ import path from 'node:path';
 
 import { generateInputs } from './hf_differential_inputs.mjs';
 import {
-  VARIANTS, compare, encodeWithEncore, encodeWithHf, firstDifference, inputLine,
+  VARIANTS, compare, encodeWithEncore, encodeWithHf, firstDifference, inputLine, printableInputLine,
   loadTokenizersPackage, readTokenizerJson, writeModelDir,
 } from './hf_differential_lib.mjs';
+
 const FIXED_SEED = 20240917;
 
 function parseArgs(argv) {
@@ -73,7 +74,7 @@ async function runVariant(Tokenizer, encore, baseJson, variant, seed, count, tmp
       report.shown++;
       report.shownPerClass.set(mismatch, shownOfClass + 1);
       console.log(`MISMATCH (${mismatch}) config ${variant.name}, seed ${seed}, input #${i}`);
-      console.log(`  input:  ${inputLine(inputs[i])}`);
+      console.log(`  input:  ${printableInputLine(inputs[i])}`);
       console.log(`  HF:     ${JSON.stringify(hfResults[i])}`);
       console.log(`  encore: ${encoreLines[i]}`);
       const where = firstDifference(hfResults[i], encoreLines[i]);
@@ -90,7 +91,7 @@ async function main() {
   const vocab = Object.keys(baseJson.model.vocab);
   const seeds = args.randomSeed === null ? [args.seed] : [args.seed, args.randomSeed];
   console.log(`HF differential: ${args.count} inputs over ${VARIANTS.length} configurations; fixed seed ${args.seed}` +
-              (seeds.length > 1 ? `, random seed ${args.randomSeed} (rerun with --random-seed ${args.randomSeed})` : ''));
+              (seeds.length > 1 ? `, random seed ${args.randomSeed} (reproduce with --count ${args.count} --random-seed ${args.randomSeed})` : ''));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'encore-hf-differential-'));
   const report = { vocab, show: args.show, shown: 0, shownPerClass: new Map(), fatal: [], dump: args.dump ? [] : null };
   const all = [];

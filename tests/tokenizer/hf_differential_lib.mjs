@@ -97,6 +97,14 @@ export async function encodeWithHf(Tokenizer, json, inputs) {
 
 export const inputLine = ({ text, text_pair, max_length }) => JSON.stringify({ text, text_pair, max_length });
 
+// The same JSON with every invisible or combining character escaped (\uXXXX, surrogate pairs
+// above U+FFFF), so a printed input can be read and pasted back unambiguously.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}\p{M}\p{Co}\p{Cn}]/gu;
+const escapeUnits = (c) => [...Array(c.length).keys()]
+  .map((i) => '\\u' + c.charCodeAt(i).toString(16).padStart(4, '0')).join('');
+export const printableInputLine = (input) =>
+  inputLine(input).replace(INVISIBLE, (c) => (c === ' ' ? c : escapeUnits(c)));
+
 // Streams every input through one `encore tokenize` process; resolves to its output lines.
 export function encodeWithEncore(encore, modelDir, inputs) {
   return new Promise((resolve, reject) => {
@@ -146,6 +154,7 @@ export function compare(hf, line) {
 export function firstDifference(hf, line) {
   try {
     const encore = JSON.parse(line);
+    if (hf.error !== undefined || encore.error !== undefined) return '';
     const n = Math.max(hf.tokens?.length ?? 0, encore.tokens?.length ?? 0);
     for (let i = 0; i < n; i++) {
       const h = [hf.ids?.[i], hf.type_ids?.[i], hf.offsets?.[i], hf.tokens?.[i]];

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  VARIANTS, compare, encodeWithEncore, encodeWithHf, inputLine, loadTokenizersPackage,
+  VARIANTS, compare, encodeWithEncore, encodeWithHf, loadTokenizersPackage, printableInputLine,
   readTokenizerJson, writeModelDir,
 } from './hf_differential_lib.mjs';
 
@@ -82,7 +82,7 @@ async function main() {
     }
     const [lines, hf] = await Promise.all([encodeWithEncore(args.encore, tmp, [input]), encodeWithHf(Tokenizer, json, [input])]);
     console.log(`minimal (${wanted}), config ${variant.name}:`);
-    console.log(`  input:  ${inputLine(input)}`);
+    console.log(`  input:  ${printableInputLine(input)}`);
     console.log(`  HF:     ${JSON.stringify(hf[0])}`);
     console.log(`  encore: ${lines[0]}`);
     return 0;

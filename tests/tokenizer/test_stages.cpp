@@ -51,8 +51,7 @@ SplitResult split(std::string_view text, const encore::tok::NormalizerOptions& o
   words.byte.push_back(static_cast<uint32_t>(words.text.size()));
   SplitResult result;
   for (const auto& word : words.words) {
-    result.words.emplace_back(words.text.substr(words.byte[word.begin],
-                                                words.byte[word.end] - words.byte[word.begin]));
+    result.words.emplace_back(words.bytes(word.begin, word.end));
     result.spans.emplace_back(words.origin[word.begin], words.origin[word.end - 1] + 1);
   }
   return result;

@@ -18,11 +18,13 @@
 namespace encore::cli {
 
 int cmd_serve(int argc, char** argv) {
-  Args args("serve", "encore serve --model DIR [options]",
-            "Serves one model and one task over HTTP/1.1: POST /predict, /embed, /rerank, /tokenize;\n"
-            "GET /health, /info, /metrics. Errors are JSON {\"error\", \"error_type\"}.");
+  Args args(
+      "serve", "encore serve --model DIR [options]",
+      "Serves one model and one task over HTTP/1.1: POST /predict, /embed, /rerank, /tokenize;\n"
+      "GET /health, /info, /metrics. Errors are JSON {\"error\", \"error_type\"}.");
   args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
-      .option("task", "TASK", "classify, tokens, embed, rank, or auto (from the checkpoint)", "auto")
+      .option("task", "TASK", "classify, tokens, embed, rank, or auto (from the checkpoint)",
+              "auto")
       .option("host", "ADDR", "IPv4 or IPv6 address to listen on", "127.0.0.1")
       .option("port", "N", "TCP port; 0 picks a free one", "8080")
       .option("threads", "N", "cores the model uses per request; 0 = all", "0")
@@ -39,11 +41,13 @@ int cmd_serve(int argc, char** argv) {
   server::ServerOptions options;
   options.host = args.get("host");
   options.port = static_cast<uint16_t>(args.get_int("port", 0, 65535));
-  options.limits.max_body_bytes = static_cast<size_t>(args.get_int("max-body-bytes", 0, int64_t{1} << 40));
+  options.limits.max_body_bytes =
+      static_cast<size_t>(args.get_int("max-body-bytes", 0, int64_t{1} << 40));
   options.max_connections = static_cast<size_t>(args.get_int("max-connections", 1, 1'000'000));
   options.queue_size = static_cast<size_t>(args.get_int("queue-size", 0, 1'000'000));
   options.idle_timeout = std::chrono::milliseconds(args.get_int("idle-timeout-ms", 1, 86'400'000));
-  options.request_timeout = std::chrono::milliseconds(args.get_int("request-timeout-ms", 1, 86'400'000));
+  options.request_timeout =
+      std::chrono::milliseconds(args.get_int("request-timeout-ms", 1, 86'400'000));
 
   ModelOptions model_options;
   model_options.threads = static_cast<int>(args.get_int("threads", 0, 4096));
@@ -54,11 +58,13 @@ int cmd_serve(int argc, char** argv) {
 
   server::EncoreBackend backend(args.get("model"), model_options, served_task);
   server::Metrics metrics;
-  server::Router router(backend, metrics,
-                        {.api_key = args.get("api-key"), .max_body_bytes = options.limits.max_body_bytes});
+  server::Router router(
+      backend, metrics,
+      {.api_key = args.get("api-key"), .max_body_bytes = options.limits.max_body_bytes});
   // Constructed before any other thread starts: it blocks SIGINT/SIGTERM for every thread.
   server::HttpServer http(options, router, metrics);
-  std::printf("listening on http://%s:%u\n", options.host.c_str(), static_cast<unsigned>(http.port()));
+  std::printf("listening on http://%s:%u\n", options.host.c_str(),
+              static_cast<unsigned>(http.port()));
   std::fflush(stdout);
 
   std::string load_failure;  // read after join()
