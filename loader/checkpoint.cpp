@@ -32,9 +32,10 @@ std::string pytorch_conversion_hint(const std::string& model_dir) {
          "save_file({k: v.clone().contiguous() for k, v in sd.items()}, '" +
          model_dir + "/" + kSingleFile +
          "', metadata={'format': 'pt'})\"\n"
-         "or with transformers: AutoModelForSequenceClassification.from_pretrained(DIR)"
-         ".save_pretrained(DIR, safe_serialization=True) (AutoModelForTokenClassification or "
-         "AutoModel for the other architectures)";
+         "or with transformers: AutoModelForSequenceClassification.from_pretrained('" +
+         model_dir + "').save_pretrained('" + model_dir +
+         "', safe_serialization=True) "
+         "(AutoModelForTokenClassification or AutoModel for the other architectures)";
 }
 
 Checkpoint::Checkpoint(const std::string& model_dir) {

@@ -34,8 +34,8 @@ echo "$hf_out"
 
 # "NAME: X MB/s, Y Mtokens/s ..." and "... median Z us ..." → numbers.
 field() { sed -n "$1" <<<"$2" | head -n 1; }
-encore_mbs=$(field 's/.*: \([0-9.]*\) MB\/s.*/\1/p' "$encore_out")
-hf_mbs=$(field 's/.*: \([0-9.]*\) MB\/s.*/\1/p' "$hf_out")
+encore_mbs=$(field 's/^[^:]*: \([0-9.]*\) MB\/s.*/\1/p' "$encore_out")
+hf_mbs=$(field 's/^[^:]*: \([0-9.]*\) MB\/s.*/\1/p' "$hf_out")
 encore_tps=$(field 's/.* \([0-9.]*\) Mtokens\/s.*/\1/p' "$encore_out")
 hf_tps=$(field 's/.* \([0-9.]*\) Mtokens\/s.*/\1/p' "$hf_out")
 encore_cpu=$(field 's/.*per CPU-second: \([0-9.]*\) MB\/s.*/\1/p' "$encore_out")
