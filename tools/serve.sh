@@ -15,8 +15,8 @@ args=("$@")
 if ! printf '%s\n' "${args[@]+"${args[@]}"}" | grep -q -- '^--model'; then
   if [ ! -f demo-model/model.safetensors ]; then
     echo "encore: writing the demo model (random weights) to demo-model/"
-    build/encore demo-model --out demo-model
+    build/tools/encore demo-model --out demo-model
   fi
   args+=(--model demo-model)
 fi
-exec build/encore serve "${args[@]}"
+exec build/tools/encore serve "${args[@]}"
