@@ -38,9 +38,12 @@ void Normalizer::build_ascii_actions() {
 
 void Normalizer::add(char32_t c, uint32_t origin) {
   if (c < 128) {  // no ASCII character decomposes, is a mark or a Chinese character
+    const Ascii ascii = ascii_[c];
+    // HF removes clean_text's characters before NFD: marks on either side of one are neighbours
+    // and get reordered together, so a dropped character must not end the pending run.
+    if (ascii.action == kDrop) return;
     if (!pending_.empty()) flush_pending();
     last_origin_ = origin;
-    const Ascii ascii = ascii_[c];
     switch (ascii.action) {
       case kDrop:
         return;

@@ -76,6 +76,7 @@ void SequenceEncoder::encode(const Tokenizer::Impl& tokenizer, std::string_view 
       out.offsets.push_back({word.begin, word.end});
       out.byte_offsets.push_back({char_byte_[word.begin], char_byte_[word.end]});
       out.word_ids.push_back(static_cast<int32_t>(w));
+      out.is_special.push_back(1);
       continue;
     }
     pieces_.clear();
@@ -88,6 +89,7 @@ void SequenceEncoder::encode(const Tokenizer::Impl& tokenizer, std::string_view 
       out.offsets.push_back({first, last});
       out.byte_offsets.push_back({char_byte_[first], char_byte_[last]});
       out.word_ids.push_back(static_cast<int32_t>(w));
+      out.is_special.push_back(0);
     }
   }
 }

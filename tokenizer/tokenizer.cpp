@@ -149,8 +149,9 @@ void assemble(const Tokenizer::Impl& impl, const tok::SequenceTokens& first,
   tok::KeptLengths kept{first.ids.size(), pair ? second->ids.size() : 0};
   if (options.max_length > 0) {
     kept = tok::truncate_lengths(
-        tok::encoded_length(first.word_ids, options.max_length),
-        pair ? tok::encoded_length(second->word_ids, options.max_length) : 0, pair,
+        tok::encoded_length(first.word_ids, first.is_special, options.max_length),
+        pair ? tok::encoded_length(second->word_ids, second->is_special, options.max_length) : 0,
+        pair,
         options.max_length, added, options.truncation);
   }
   out.clear();

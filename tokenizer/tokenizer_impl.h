@@ -31,8 +31,10 @@ struct SequenceTokens {
   std::vector<Offset> offsets;
   std::vector<Offset> byte_offsets;
   std::vector<int32_t> word_ids;
+  std::vector<uint8_t> is_special;  // 1 for a special token found in the text itself
   void clear() {
     ids.clear();
+    is_special.clear();
     offsets.clear();
     byte_offsets.clear();
     word_ids.clear();

@@ -29,19 +29,19 @@ KeptLengths longest_first_pair(size_t first, size_t second, size_t room) {
 
 }  // namespace
 
-size_t encoded_length(std::span<const int32_t> word_ids, size_t max_length) {
+size_t encoded_length(std::span<const int32_t> word_ids, std::span<const uint8_t> is_special,
+                      size_t max_length) {
   if (max_length == 0 || word_ids.size() <= max_length) return word_ids.size();
-  size_t length = max_length;
-  while (length < word_ids.size() && word_ids[length] == word_ids[length - 1]) ++length;
-  return length;
+  for (size_t length = 1; length < word_ids.size(); ++length) {
+    const bool ends_word = word_ids[length] != word_ids[length - 1];
+    if (length >= max_length && ends_word && !is_special[length - 1]) return length;
+  }
+  return word_ids.size();
 }
 
 KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t max_length,
                              size_t added_tokens, TruncationStrategy strategy) {
-  if (max_length < added_tokens) {
-    throw_error("truncation: max_length ", max_length, " leaves no room for the ", added_tokens,
-                " special tokens");
-  }
+  if (max_length < added_tokens) return {first, second};  // HF's unsigned room wraps around
   const size_t room = max_length - added_tokens;
   if (room == 0) return {0, 0};
   const size_t total = first + second;

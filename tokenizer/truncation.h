@@ -16,13 +16,17 @@ struct KeptLengths {
 };
 
 // The length HF's truncation sees for a text: HF stops encoding once it holds max_length tokens,
-// at the end of the word it is in, so longer texts all count as that many tokens (which decides
-// which of a pair is "longer"). `word_ids` has one entry per token.
-size_t encoded_length(std::span<const int32_t> word_ids, size_t max_length);
+// checking the count only at the end of an ordinary word (never after a special token found in
+// the text, though those count), so longer texts count as about that many tokens — which decides
+// which of a pair is "longer". `word_ids` and `is_special` have one entry per token.
+size_t encoded_length(std::span<const int32_t> word_ids, std::span<const uint8_t> is_special,
+                      size_t max_length);
 
 // `first` and `second` are encoded_length()s. `max_length` counts `added_tokens` (the template's specials, 0 when they are not added);
 // `second` is 0 and `has_pair` false for a single text. Throws encore::Error where HF fails
-// (only_first/only_second cannot remove enough) and when max_length < added_tokens.
+// (only_first/only_second cannot remove enough). When max_length < added_tokens, HF's room
+// (an unsigned max_length - added_tokens) wraps around and nothing more is cut: the result then
+// holds the encoded_length()s plus the specials, more than max_length; encore does the same.
 KeptLengths truncate_lengths(size_t first, size_t second, bool has_pair, size_t max_length,
                              size_t added_tokens, TruncationStrategy strategy);
 

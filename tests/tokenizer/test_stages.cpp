@@ -173,8 +173,11 @@ TEST_CASE("truncation: HF's kept lengths, including how longest_first shares a p
   // HF refuses when the chosen sequence is too short to absorb the cut.
   CHECK_THROWS_AS(truncate_lengths(2, 4, true, 4, 3, TruncationStrategy::kOnlyFirst),
                   encore::Error);
-  CHECK_THROWS_AS(truncate_lengths(4, 0, false, 1, 2, TruncationStrategy::kLongestFirst),
-                  encore::Error);
+  // max_length below the specials: HF's unsigned room wraps and nothing more is cut
+  // (measured: "a b c" + "x y" at max_length 1 and 2 keeps the pre-cut lengths).
+  CHECK(truncate_lengths(4, 0, false, 1, 2, TruncationStrategy::kLongestFirst).first == 4);
+  const auto wrapped = truncate_lengths(1, 1, true, 1, 3, TruncationStrategy::kLongestFirst);
+  CHECK((wrapped.first == 1 && wrapped.second == 1));
 
   // Through the API: HF counts a text longer than max_length as ending with the word that
   // crosses it, so a 69-token text made of 3-token words beats a 76-token one.
