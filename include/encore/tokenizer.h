@@ -86,7 +86,7 @@ class Tokenizer {
   // A tokenizer.json's contents; `config` supplies what the file does not say.
   static Tokenizer from_json(std::string_view tokenizer_json, const TokenizerConfig& config = {});
 
-  // Encodes one text into `out` (cleared first). Throws encore::Error (support/error.h) naming
+  // Encodes one text into `out` (cleared first). Throws encore::Error (encore/error.h) naming
   // the byte position on invalid UTF-8, and when truncation cannot reach max_length (as HF does).
   void encode(std::string_view text, const EncodeOptions& options, Encoding& out) const;
   void encode_pair(std::string_view first, std::string_view second, const EncodeOptions& options,
