@@ -267,7 +267,10 @@ TEST_CASE("ranking scores pairs with the last label, best first") {
   session.rank(query, passages, {}, probabilities);
   session.rank(query, passages, {.raw_scores = true}, logits);
   REQUIRE(probabilities.size() == passages.size());
-  for (const auto& [index, score] : probabilities) {
+  for (const encore::RankScore& ranked : probabilities) {
+    // Named copies: clang 14 cannot capture structured bindings in a lambda.
+    const auto index = ranked.index;
+    const auto score = ranked.score;
     const Input pair = Input::of_pair(query, passages[index]);
     const auto raw = session.forward({&pair, 1});
     const auto expected = softmax(raw.logits);

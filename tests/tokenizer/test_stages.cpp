@@ -229,7 +229,10 @@ TEST_CASE("invalid UTF-8 is an encore::Error naming the byte, never a crash") {
       {"\xC0\xAF", "at byte 0"},        {"x\xED\xA0\x80", "at byte 1"},
       {"\xF4\x90\x80\x80", "at byte 0"}, {"caf\xC3\xA9\x80", "at byte 5"},
   };
-  for (const auto& [text, where] : cases) {
+  for (const auto& test_case : cases) {
+    // Named copies: clang 14 cannot capture structured bindings in CAPTURE's lambda.
+    const std::string& text = test_case.first;
+    const std::string& where = test_case.second;
     CAPTURE(where);
     try {
       t.encode(text, {}, e);
