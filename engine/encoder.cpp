@@ -15,11 +15,9 @@
 
 #include "engine/arena.h"
 #include "engine/cpu_affinity.h"
-#include "engine/packed_weights.h"
-#include "engine/parallel_gemm.h"
+#include "engine/linear.h"
 #include "engine/thread_pool.h"
 #include "kernels/attention.h"
-#include "kernels/gemm_f32.h"
 #include "kernels/layer_norm.h"
 #include "support/error.h"
 
@@ -69,39 +67,18 @@ int64_t plan_workspace(const loader::ModelConfig& config, int64_t tokens, int wo
   return offset;
 }
 
-kernels::GemmArgs linear_args(const float* input, int64_t lda, int64_t rows,
-                              const PackedLinear& linear, float* output,
-                              kernels::Epilogue epilogue = kernels::Epilogue::kNone,
-                              const float* residual = nullptr) {
-  kernels::GemmArgs args;
-  args.a = input;
-  args.lda = lda;
-  args.packed_b = linear.weight.data();
-  args.bias = linear.bias.data();
-  args.c = output;
-  args.ldc = linear.out_features();
-  args.m = rows;
-  args.n = linear.out_features();
-  args.k = linear.in_features();
-  args.epilogue = epilogue;
-  args.residual = residual;
-  args.ldr = linear.out_features();
-  return args;
-}
-
-kernels::Epilogue ffn_activation(const loader::ModelConfig& config) {
-  if (config.activation == "gelu") return kernels::Epilogue::kGelu;
-  if (config.activation == "relu") return kernels::Epilogue::kRelu;
+LinearActivation ffn_activation(const loader::ModelConfig& config) {
+  if (config.activation == "gelu") return LinearActivation::kGelu;
+  if (config.activation == "relu") return LinearActivation::kRelu;
   throw_error("Encoder: activation '", config.activation, "' is not supported (gelu or relu)");
 }
 
 }  // namespace
 
 struct Encoder::Impl {
-  Impl(std::shared_ptr<const loader::DistilBertWeights> w, const EncoderOptions& options)
-      : weights(std::move(w)),
-        config(weights->config),
-        packed(pack_distilbert(*weights)),
+  Impl(std::shared_ptr<const PackedModel> m, const EncoderOptions& options)
+      : model(std::move(m)),
+        config(model->config),
         activation(ffn_activation(config)),
         cpus(allowed_cpus()),
         pin(options.pin_threads),
@@ -118,15 +95,18 @@ struct Encoder::Impl {
 
   void validate(const Batch& batch) const;
   void embed(const Batch& batch);
-  void layer(const PackedLayer& packed_layer, const loader::TransformerLayerWeights& layer_weights,
-             const Batch& batch);
-  void layer_norm_rows(float* rows, int64_t count, const loader::LayerNormWeights& norm);
+  void layer(const PackedLayer& layer, const Batch& batch);
+  void layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm);
+  // y = act(x·Wᵀ + b) (+ residual) for `rows` rows, strides: x_stride, and out_features for y.
+  void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows,
+              float* y, LinearActivation activation = LinearActivation::kNone,
+              const float* residual = nullptr);
   EncoderOutput heads(const Batch& batch);
 
-  std::shared_ptr<const loader::DistilBertWeights> weights;
+  std::shared_ptr<const PackedModel> model;
   const loader::ModelConfig& config;
-  PackedDistilBert packed;
-  kernels::Epilogue activation;
+  LinearActivation activation;
+  LinearRunner linears;
   std::vector<int> cpus;
   bool pin;
   ThreadPool pool;
@@ -167,42 +147,55 @@ void Encoder::Impl::validate(const Batch& batch) const {
 void Encoder::Impl::embed(const Batch& batch) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
-  const float* word = weights->word_embeddings.data.data();
-  const float* position = weights->position_embeddings.data.data();
-  const loader::LayerNormWeights& norm = weights->embeddings_layer_norm;
+  const float* word = model->word_embedding_data();
+  const float* position = model->position_embedding_data();
+  const PackedLayerNorm& norm = model->embeddings_layer_norm;
   pool.parallel_for(
       (tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
         const int64_t end = std::min(tokens, (task + 1) * kRowsPerLayerNormTask);
         for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
           kernels::layer_norm_row(word + batch.ids[t] * dim, position + (t % batch.seq) * dim,
-                                  norm.gamma.data(), norm.beta.data(), ws.hidden + t * dim,
+                                  norm.gamma_data(), norm.beta_data(), ws.hidden + t * dim,
                                   static_cast<size_t>(dim), kLayerNormEps);
         }
       });
 }
 
 void Encoder::Impl::layer_norm_rows(float* rows, int64_t count,
-                                    const loader::LayerNormWeights& norm) {
+                                    const PackedLayerNorm& norm) {
   const int64_t dim = config.dim;
   pool.parallel_for(
       (count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
         const int64_t end = std::min(count, (task + 1) * kRowsPerLayerNormTask);
         for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
-          kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma.data(), norm.beta.data(),
+          kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma_data(), norm.beta_data(),
                                   rows + t * dim, static_cast<size_t>(dim), kLayerNormEps);
         }
       });
 }
 
-void Encoder::Impl::layer(const PackedLayer& packed_layer,
-                          const loader::TransformerLayerWeights& layer_weights,
-                          const Batch& batch) {
+void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t x_stride,
+                           int64_t rows, float* y, LinearActivation activation,
+                           const float* residual) {
+  LinearCall call;
+  call.x = x;
+  call.x_stride = x_stride;
+  call.rows = rows;
+  call.y = y;
+  call.y_stride = weights.out_features();
+  call.activation = activation;
+  call.residual = residual;
+  call.residual_stride = weights.out_features();
+  linears.run(pool, weights, call);
+}
+
+void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
   const int64_t heads = config.n_heads;
   const int64_t head_dim = config.head_dim();
 
-  parallel_gemm(pool, linear_args(ws.hidden, dim, tokens, packed_layer.qkv, ws.qkv));
+  linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv);
 
   pool.parallel_for(batch.batch * heads, [&](int64_t task, int worker) {
     const int64_t sequence = task / heads;
@@ -223,15 +216,13 @@ void Encoder::Impl::layer(const PackedLayer& packed_layer,
     kernels::attention_head(args, ws.attention_scratch + worker * ws.attention_scratch_stride);
   });
 
-  parallel_gemm(pool, linear_args(ws.context, dim, tokens, packed_layer.out, ws.attention,
-                                  kernels::Epilogue::kResidual, ws.hidden));
-  layer_norm_rows(ws.attention, tokens, layer_weights.sa_layer_norm);
+  linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden);
+  layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm);
 
-  parallel_gemm(pool,
-                linear_args(ws.attention, dim, tokens, packed_layer.ffn_in, ws.ffn, activation));
-  parallel_gemm(pool, linear_args(ws.ffn, config.hidden_dim, tokens, packed_layer.ffn_out,
-                                  ws.hidden, kernels::Epilogue::kResidual, ws.attention));
-  layer_norm_rows(ws.hidden, tokens, layer_weights.output_layer_norm);
+  linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation);
+  linear(layer.ffn_out, ws.ffn, config.hidden_dim, tokens, ws.hidden, LinearActivation::kNone,
+         ws.attention);
+  layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm);
 }
 
 EncoderOutput Encoder::Impl::heads(const Batch& batch) {
@@ -242,13 +233,13 @@ EncoderOutput Encoder::Impl::heads(const Batch& batch) {
   switch (config.architecture) {
     case loader::Architecture::kSequenceClassification:
       // The [CLS] state of sequence b is row b·seq of hidden: a strided A, no gather needed.
-      parallel_gemm(pool, linear_args(ws.hidden, batch.seq * dim, batch.batch,
-                                      packed.pre_classifier, ws.pooled, kernels::Epilogue::kRelu));
-      parallel_gemm(pool, linear_args(ws.pooled, dim, batch.batch, packed.classifier, ws.logits));
+      linear(model->pre_classifier, ws.hidden, batch.seq * dim, batch.batch, ws.pooled,
+             LinearActivation::kRelu);
+      linear(model->classifier, ws.pooled, dim, batch.batch, ws.logits);
       output.logits = {ws.logits, static_cast<size_t>(batch.batch * config.num_labels())};
       break;
     case loader::Architecture::kTokenClassification:
-      parallel_gemm(pool, linear_args(ws.hidden, dim, tokens, packed.classifier, ws.logits));
+      linear(model->classifier, ws.hidden, dim, tokens, ws.logits);
       output.logits = {ws.logits, static_cast<size_t>(tokens * config.num_labels())};
       break;
     case loader::Architecture::kBaseModel:
@@ -257,9 +248,13 @@ EncoderOutput Encoder::Impl::heads(const Batch& batch) {
   return output;
 }
 
+Encoder::Encoder(std::shared_ptr<const PackedModel> model, const EncoderOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+
 Encoder::Encoder(std::shared_ptr<const loader::DistilBertWeights> weights,
                  const EncoderOptions& options)
-    : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
+    : Encoder(std::make_shared<const PackedModel>(pack_model(std::move(weights), Precision::kFp32)),
+              options) {}
 
 Encoder::~Encoder() = default;
 
@@ -271,13 +266,16 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   std::optional<ScopedPin> pin;
   if (impl.pin && impl.pool.size() > 1) pin.emplace(impl.cpus[0]);
   impl.embed(batch);
-  for (size_t i = 0; i < impl.packed.layers.size(); ++i)
-    impl.layer(impl.packed.layers[i], impl.weights->layers[i], batch);
+  for (const PackedLayer& layer : impl.model->layers) impl.layer(layer, batch);
   return impl.heads(batch);
 }
 
 const loader::ModelConfig& Encoder::config() const {
   return impl_->config;
+}
+
+const PackedModel& Encoder::model() const {
+  return *impl_->model;
 }
 
 int Encoder::threads() const {

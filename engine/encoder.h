@@ -1,12 +1,13 @@
 // Encoder — the DistilBERT forward pass for a padded batch of token ids. One Encoder owns its
-// threads and scratch memory and serves one caller at a time; several Encoders may share one
-// immutable DistilBertWeights.
+// threads and scratch memory and serves one caller at a time; several Encoders share one immutable
+// PackedModel (the weights packed once, for one precision).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 
+#include "engine/packed_model.h"
 #include "loader/distilbert_weights.h"
 
 namespace encore::engine {
@@ -39,6 +40,8 @@ struct EncoderOutput {
 
 class Encoder {
  public:
+  Encoder(std::shared_ptr<const PackedModel> model, const EncoderOptions& options);
+  // Packs `weights` in fp32 for this Encoder alone (tests, tools); prefer sharing a PackedModel.
   Encoder(std::shared_ptr<const loader::DistilBertWeights> weights, const EncoderOptions& options);
   ~Encoder();
   Encoder(const Encoder&) = delete;
@@ -48,6 +51,7 @@ class Encoder {
   EncoderOutput forward(const Batch& batch);
 
   const loader::ModelConfig& config() const;
+  const PackedModel& model() const;
   int threads() const;
 
  private:

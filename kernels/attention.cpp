@@ -1,84 +1,246 @@
-// attention_head: K and V are packed once into GEMM panels, then queries go through in blocks of
-// kQueryBlock rows so the block's scores ([kQueryBlock, seq]) stay in L2 between the two GEMMs.
-#include "kernels/attention.h"
+// attention_head, fused: per block of query rows, the scores against a block of keys (register
+// tiles of rows × 4 key vectors), an online-softmax step on them in place, then scores·V (register
+// tiles of rows × 4 output-column vectors). The scores stay in L1 and the packed K and V in L2;
+// nothing of size seq² is ever written.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/attention.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
-#include "kernels/gemm_f32.h"
-#include "kernels/gemm_packed_b.h"
-#include "kernels/softmax.h"
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+#include "kernels/attention.h"
+#include "kernels/attention_layout.h"
+#include "kernels/tail-inl.h"
 
+HWY_BEFORE_NAMESPACE();
 namespace encore::kernels {
-namespace {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
-constexpr int64_t kQueryBlock = 32;
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
 
-// Scratch regions start on 64-byte boundaries.
-int64_t round_up_to_line(int64_t floats) {
-  return (floats + 15) / 16 * 16;
+#if HWY_TARGET <= HWY_AVX3
+constexpr int kRows = 6;  // 6 × 4 accumulators: 24 of AVX-512's 32 registers
+#else
+constexpr int kRows = 3;  // 3 × 4 of the 16 registers
+#endif
+constexpr int kTile = 4;  // vectors of keys (scores) or of output columns (·V) per register tile
+static_assert(kRows <= kMaxQueryRows);
+
+// One block of query rows: where its operands and results live.
+struct QueryBlock {
+  float* queries = nullptr;           // [rows, head_dim], scaled copies of the block's queries
+  const float* key_panels = nullptr;  // attention_layout.h
+  const float* values = nullptr;      // [keys_padded, head_dim_padded]
+  float* scores = nullptr;            // [rows, score_stride], one key block
+  float* partial = nullptr;           // [rows, head_dim_padded], unnormalized across key blocks
+  float* out = nullptr;               // the block's first output row
+  int64_t ld_out = 0;
+  int64_t head_dim = 0;
+  int64_t head_dim_padded = 0;
+  int64_t score_stride = 0;
+};
+
+// scores[r, 0 .. NK·lanes) = queries[r] · K[key ..]ᵀ: per dimension, NK loads and R broadcasts.
+template <int R, int NK>
+HWY_INLINE void ScoreTile(const QueryBlock& b, int64_t key, float* scores) {
+  const D d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const float* panel[NK];
+  for (int v = 0; v < NK; ++v) {
+    const int64_t k = key + v * lanes;
+    panel[v] = b.key_panels + k / kKeyPanel * b.head_dim * kKeyPanel + k % kKeyPanel;
+  }
+  V acc[R][NK];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NK; ++v) acc[r][v] = hn::Zero(d);
+  for (int64_t i = 0; i < b.head_dim; ++i) {
+    V k[NK];
+    for (int v = 0; v < NK; ++v) k[v] = hn::LoadU(d, panel[v] + i * kKeyPanel);
+    for (int r = 0; r < R; ++r) {
+      const V q = hn::Set(d, b.queries[r * b.head_dim + i]);
+      for (int v = 0; v < NK; ++v) acc[r][v] = hn::MulAdd(q, k[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NK; ++v) hn::StoreU(acc[r][v], d, scores + r * b.score_stride + v * lanes);
 }
 
-}  // namespace
-
-int64_t attention_scratch_floats(int64_t seq, int64_t head_dim) {
-  const int64_t rows = std::min(seq, kQueryBlock);
-  return round_up_to_line(packed_b_floats(seq, head_dim)) +
-         round_up_to_line(packed_b_floats(head_dim, seq)) + round_up_to_line(rows * head_dim) +
-         round_up_to_line(rows * seq);
+// Scores of keys [first_key, first_key + count); count is a multiple of the key panel.
+template <int R>
+void Scores(const QueryBlock& b, int64_t first_key, int64_t count) {
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(D()));
+  int64_t j = 0;
+  for (; j + kTile * lanes <= count; j += kTile * lanes)
+    ScoreTile<R, kTile>(b, first_key + j, b.scores + j);
+  for (; j < count; j += lanes) ScoreTile<R, 1>(b, first_key + j, b.scores + j);
 }
 
-void attention_head(const AttentionArgs& args, float* scratch) {
-  const int64_t seq = args.seq;
-  const int64_t head_dim = args.head_dim;
-  float* packed_k = scratch;
-  float* packed_v = packed_k + round_up_to_line(packed_b_floats(seq, head_dim));
-  float* scaled_q = packed_v + round_up_to_line(packed_b_floats(head_dim, seq));
-  float* scores = scaled_q + round_up_to_line(std::min(seq, kQueryBlock) * head_dim);
-
-  pack_b_nk(args.k, seq, head_dim, args.ldk, packed_k);  // scores = Q·Kᵀ: B = K [seq, head_dim]
-  pack_b_kn(args.v, head_dim, seq, args.ldv, packed_v);  // out = P·V: Bᵀ = V [seq, head_dim]
-
-  for (int64_t q0 = 0; q0 < seq; q0 += kQueryBlock) {
-    const int64_t rows = std::min(kQueryBlock, seq - q0);
-    // The reference scales q before the product; doing the same keeps rounding identical.
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* q_row = args.q + (q0 + r) * args.ldq;
-      for (int64_t i = 0; i < head_dim; ++i) scaled_q[r * head_dim + i] = q_row[i] * args.scale;
+// One online-softmax step on a key block's scores, in place. With m the running max and l the
+// running sum of a row: m' = max(m, scores), scores = exp(scores - m'), l = l·e^(m - m') + Σ scores;
+// rescale = e^(m - m') (0 on the first block, where m = -inf). Keys from `valid` on are padding.
+template <int R>
+void SoftmaxStep(const QueryBlock& b, int64_t count, int64_t valid, float* max, float* sum,
+                 float* rescale) {
+  const D d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  for (int r = 0; r < R; ++r) {
+    float* row = b.scores + r * b.score_stride;
+    // float32 lowest, as a masked key in transformers: its exp is exactly 0.
+    std::fill(row + valid, row + count, std::numeric_limits<float>::lowest());
+    V m = hn::Set(d, max[r]);
+    for (int64_t j = 0; j < count; j += lanes) m = hn::Max(m, hn::LoadU(d, row + j));
+    const float new_max = hn::GetLane(hn::MaxOfLanes(d, m));
+    m = hn::Set(d, new_max);
+    V s = hn::Zero(d);
+    for (int64_t j = 0; j < count; j += lanes) {
+      const V e = hn::Exp(d, hn::Sub(hn::LoadU(d, row + j), m));
+      s = hn::Add(s, e);
+      hn::StoreU(e, d, row + j);
     }
-
-    GemmArgs qk;
-    qk.a = scaled_q;
-    qk.lda = head_dim;
-    qk.packed_b = packed_k;
-    qk.c = scores;
-    qk.ldc = seq;
-    qk.m = rows;
-    qk.n = seq;
-    qk.k = head_dim;
-    gemm_f32(qk);
-
-    for (int64_t r = 0; r < rows; ++r) {
-      float* row = scores + r * seq;
-      if (args.key_mask) {
-        for (int64_t j = 0; j < seq; ++j) {
-          if (args.key_mask[j] == 0) row[j] = std::numeric_limits<float>::lowest();
-        }
-      }
-      softmax_row(row, static_cast<size_t>(seq));
-    }
-
-    GemmArgs pv;
-    pv.a = scores;
-    pv.lda = seq;
-    pv.packed_b = packed_v;
-    pv.c = args.out + q0 * args.ld_out;
-    pv.ldc = args.ld_out;
-    pv.m = rows;
-    pv.n = head_dim;
-    pv.k = seq;
-    gemm_f32(pv);
+    rescale[r] = std::exp(max[r] - new_max);
+    sum[r] = sum[r] * rescale[r] + hn::GetLane(hn::SumOfLanes(d, s));
+    max[r] = new_max;
   }
 }
 
+// Columns [col, col + NV·lanes) of rescale·partial + scores·V[first_key .. first_key + count).
+// Stored to `partial`, or, on the last key block (inverse_sum given), normalized into the output.
+template <int R, int NV>
+HWY_INLINE void ValueTile(const QueryBlock& b, int64_t first_key, int64_t count, int64_t col,
+                          bool first, const float* rescale, const float* inverse_sum) {
+  const D d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  V acc[R][NV];
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < NV; ++v) {
+      acc[r][v] = first ? hn::Zero(d)
+                        : hn::Mul(hn::LoadU(d, b.partial + r * b.head_dim_padded + col + v * lanes),
+                                  hn::Set(d, rescale[r]));
+    }
+  }
+  const float* value = b.values + first_key * b.head_dim_padded + col;
+  for (int64_t j = 0; j < count; ++j, value += b.head_dim_padded) {
+    V x[NV];
+    for (int v = 0; v < NV; ++v) x[v] = hn::LoadU(d, value + v * lanes);
+    for (int r = 0; r < R; ++r) {
+      const V p = hn::Set(d, b.scores[r * b.score_stride + j]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(p, x[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < NV; ++v) {
+      const int64_t c = col + v * lanes;
+      if (!inverse_sum) {
+        hn::StoreU(acc[r][v], d, b.partial + r * b.head_dim_padded + c);
+      } else if (c < b.head_dim) {
+        const V y = hn::Mul(acc[r][v], hn::Set(d, inverse_sum[r]));
+        float* out = b.out + r * b.ld_out + c;
+        if (c + lanes <= b.head_dim) {
+          hn::StoreU(y, d, out);
+        } else {
+          StoreTail(y, d, out, static_cast<size_t>(b.head_dim - c));
+        }
+      }
+    }
+  }
+}
+
+template <int R>
+void Values(const QueryBlock& b, int64_t first_key, int64_t count, bool first,
+            const float* rescale, const float* inverse_sum) {
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(D()));
+  int64_t col = 0;
+  for (; col + kTile * lanes <= b.head_dim_padded; col += kTile * lanes)
+    ValueTile<R, kTile>(b, first_key, count, col, first, rescale, inverse_sum);
+  for (; col + 2 * lanes <= b.head_dim_padded; col += 2 * lanes)
+    ValueTile<R, 2>(b, first_key, count, col, first, rescale, inverse_sum);
+  for (; col < b.head_dim_padded; col += lanes)
+    ValueTile<R, 1>(b, first_key, count, col, first, rescale, inverse_sum);
+}
+
+// R query rows (starting at q) against `keys` packed keys, key block by key block.
+template <int R>
+void AttendRows(const QueryBlock& b, const float* q, int64_t ldq, float scale, int64_t keys) {
+  // Scaled before the product, as the reference does, so the rounding is the same.
+  for (int r = 0; r < R; ++r)
+    for (int64_t i = 0; i < b.head_dim; ++i) b.queries[r * b.head_dim + i] = q[r * ldq + i] * scale;
+
+  float max[R], sum[R], rescale[R], inverse_sum[R];
+  std::fill(max, max + R, -std::numeric_limits<float>::infinity());
+  std::fill(sum, sum + R, 0.0f);
+  const int64_t keys_padded = (keys + kKeyPanel - 1) / kKeyPanel * kKeyPanel;
+  for (int64_t first_key = 0; first_key < keys_padded; first_key += kKeyBlock) {
+    const int64_t count = std::min(kKeyBlock, keys_padded - first_key);
+    const int64_t valid = std::min(count, keys - first_key);
+    Scores<R>(b, first_key, count);
+    SoftmaxStep<R>(b, count, valid, max, sum, rescale);
+    const bool last = first_key + count == keys_padded;
+    if (last)
+      for (int r = 0; r < R; ++r) inverse_sum[r] = 1.0f / sum[r];
+    Values<R>(b, first_key, valid, first_key == 0, rescale, last ? inverse_sum : nullptr);
+  }
+}
+
+// Dispatches a block of `rows` ≤ R rows to the register tile of that height.
+template <int R>
+void AttendAnyRows(int64_t rows, const QueryBlock& b, const float* q, int64_t ldq, float scale,
+                   int64_t keys) {
+  if constexpr (R > 1) {
+    if (rows < R) return AttendAnyRows<R - 1>(rows, b, q, ldq, scale, keys);
+  }
+  AttendRows<R>(b, q, ldq, scale, keys);
+}
+
+void AttentionHead(const AttentionArgs& args, float* scratch) {
+  const AttentionLayout layout = attention_layout(args.seq, args.head_dim);
+  // transformers fills masked scores with float32 lowest, so a fully masked row attends uniformly
+  // to every key: the same as every key with zero scores, which scale 0 gives.
+  bool any_key = args.key_mask == nullptr;
+  for (int64_t j = 0; j < args.seq && !any_key; ++j) any_key = args.key_mask[j] != 0;
+  const int32_t* mask = any_key ? args.key_mask : nullptr;
+  const float scale = any_key ? args.scale : 0.0f;
+  // Masked keys have an exact 0 weight: packing only the others skips them (and padding).
+  const int64_t keys = pack_keys_and_values(args, mask, layout, scratch);
+
+  QueryBlock b;
+  b.queries = scratch + layout.scaled_queries;
+  b.key_panels = scratch + layout.key_panels;
+  b.values = scratch + layout.values;
+  b.scores = scratch + layout.scores;
+  b.partial = scratch + layout.partial_out;
+  b.ld_out = args.ld_out;
+  b.head_dim = args.head_dim;
+  b.head_dim_padded = layout.head_dim_padded;
+  b.score_stride = layout.score_stride;
+  for (int64_t q0 = 0; q0 < args.seq; q0 += kRows) {
+    b.out = args.out + q0 * args.ld_out;
+    AttendAnyRows<kRows>(std::min<int64_t>(kRows, args.seq - q0), b, args.q + q0 * args.ldq,
+                         args.ldq, scale, keys);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
 }  // namespace encore::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace encore::kernels {
+
+HWY_EXPORT(AttentionHead);
+
+int64_t attention_scratch_floats(int64_t seq, int64_t head_dim) {
+  return attention_layout(seq, head_dim).total;
+}
+
+void attention_head(const AttentionArgs& args, float* scratch) {
+  HWY_DYNAMIC_DISPATCH(AttentionHead)(args, scratch);
+}
+
+}  // namespace encore::kernels
+#endif

@@ -82,76 +82,99 @@ void EncoreBackend::describe(JsonWriter& info) const {
   info.key("threads").value(model_->options().threads);
 }
 
-// Stopgap: Session does not report its token count or tokenization time, so the inputs are
-// encoded once more here. Costs a few µs per short text; to go once the API reports them.
-void EncoreBackend::count_tokens(std::span<const Input> inputs, bool truncate,
-                                 ModelAnswer& answer) const {
-  thread_local Encoding encoding;
-  const auto start = SteadyClock::now();
-  EncodeOptions options;
-  options.max_length = truncate ? model_->max_length() : 0;
-  for (const Input& input : inputs) {
-    if (input.text_pair) {
-      model_->tokenizer().encode_pair(input.text, *input.text_pair, options, encoding);
-    } else {
-      model_->tokenizer().encode(input.text, options, encoding);
-    }
-    answer.input_tokens += static_cast<int64_t>(encoding.size());
+// The inputs of every request, in order: one padded batch for the Session.
+template <typename Request>
+std::span<const Input> all_inputs(std::span<const Request* const> requests) {
+  if (requests.size() == 1) return requests.front()->inputs;
+  thread_local std::vector<Input> inputs;
+  inputs.clear();
+  for (const Request* request : requests) {
+    inputs.insert(inputs.end(), request->inputs.begin(), request->inputs.end());
   }
-  answer.tokenize_seconds = seconds_since(start);
+  return inputs;
 }
 
-ModelAnswer EncoreBackend::predict(const PredictRequest& request) {
-  ModelAnswer answer;
-  JsonWriter json(answer.json);
-  SessionLease session(*this);
+// Writes each request's slice of `results` into its answer: a list when the request sent one
+// (TEI's /embed always answers a list), else the single result.
+template <typename Request, typename Result, typename Write>
+void write_answers(std::span<const Request* const> requests, const std::vector<Result>& results,
+                   std::span<ModelAnswer> answers, Write write) {
+  size_t row = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Request& request = *requests[i];
+    bool list = true;
+    if constexpr (requires { request.batched; }) list = request.batched;
+    JsonWriter json(answers[i].json);
+    if (list) json.begin_array();
+    for (size_t k = 0; k < request.inputs.size(); ++k) write(json, results[row++]);
+    if (list) json.end_array();
+  }
+}
+
+// x-compute-tokens and the metrics from the Session's own counts: each request gets its inputs'
+// tokens and the whole call's times (it waited for all of them).
+template <typename Request>
+void record_stats(const RunStats& stats, std::span<const Request* const> requests,
+                  SteadyClock::time_point start, std::span<ModelAnswer> answers) {
+  const double total_seconds = seconds_since(start);
+  size_t row = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    int64_t tokens = 0;
+    for (size_t k = 0; k < requests[i]->inputs.size(); ++k) {
+      tokens += static_cast<int64_t>(stats.tokens_per_input[row++]);
+    }
+    answers[i].input_tokens = tokens;
+    answers[i].tokenize_seconds = stats.tokenize_ms / 1000;
+    answers[i].inference_seconds = total_seconds - answers[i].tokenize_seconds;
+  }
+}
+
+void EncoreBackend::predict(std::span<const PredictRequest* const> requests,
+                            std::span<ModelAnswer> answers) {
   const auto start = SteadyClock::now();
-  if (request.batched) json.begin_array();
+  SessionLease session(*this);
+  const std::span<const Input> inputs = all_inputs(requests);
+  const PredictRequest& parameters = *requests.front();
   switch (task_) {
     case Task::kClassify:
     case Task::kRank: {
       thread_local std::vector<std::vector<LabelScore>> results;
-      session->classify(request.inputs, request.classify, results);
-      for (const auto& labels : results) api::write_labels(json, labels);
-      count_tokens(request.inputs, request.classify.truncate, answer);
+      session->classify(inputs, parameters.classify, results);
+      write_answers(requests, results, answers,
+                    [](JsonWriter& json, const auto& labels) { api::write_labels(json, labels); });
       break;
     }
     case Task::kTokens: {
       thread_local std::vector<std::vector<Entity>> results;
-      session->classify_tokens(request.inputs, request.tokens, results);
-      for (const auto& entities : results)
-        api::write_entities(json, entities, request.tokens.aggregation);
-      count_tokens(request.inputs, request.tokens.truncate, answer);
+      session->classify_tokens(inputs, parameters.tokens, results);
+      write_answers(requests, results, answers, [&](JsonWriter& json, const auto& entities) {
+        api::write_entities(json, entities, parameters.tokens.aggregation);
+      });
       break;
     }
     case Task::kEmbed: {
       thread_local std::vector<Embedding> results;
-      session->embed(request.inputs, request.embed, results);
-      for (const auto& embedding : results)
-        api::write_embedding(json, embedding, request.embed.pooling);
-      count_tokens(request.inputs, request.embed.truncate, answer);
+      session->embed(inputs, parameters.embed, results);
+      write_answers(requests, results, answers, [&](JsonWriter& json, const auto& embedding) {
+        api::write_embedding(json, embedding, parameters.embed.pooling);
+      });
       break;
     }
   }
-  if (request.batched) json.end_array();
-  answer.inference_seconds = seconds_since(start) - answer.tokenize_seconds;
-  return answer;
+  record_stats(session->last_stats(), requests, start, answers);
 }
 
-ModelAnswer EncoreBackend::embed(const EmbedRequest& request) {
-  ModelAnswer answer;
-  SessionLease session(*this);
+void EncoreBackend::embed(std::span<const EmbedRequest* const> requests,
+                          std::span<ModelAnswer> answers) {
   const auto start = SteadyClock::now();
+  SessionLease session(*this);
+  const EmbedOptions& options = requests.front()->options;
   thread_local std::vector<Embedding> results;
-  session->embed(request.inputs, request.options, results);
-  JsonWriter json(answer.json);
-  json.begin_array();  // TEI answers a list even for one input
-  for (const auto& embedding : results)
-    api::write_embedding(json, embedding, request.options.pooling);
-  json.end_array();
-  count_tokens(request.inputs, request.options.truncate, answer);
-  answer.inference_seconds = seconds_since(start) - answer.tokenize_seconds;
-  return answer;
+  session->embed(all_inputs(requests), options, results);
+  write_answers(requests, results, answers, [&](JsonWriter& json, const auto& embedding) {
+    api::write_embedding(json, embedding, options.pooling);
+  });
+  record_stats(session->last_stats(), requests, start, answers);
 }
 
 ModelAnswer EncoreBackend::rerank(const RerankRequest& request) {
@@ -165,11 +188,25 @@ ModelAnswer EncoreBackend::rerank(const RerankRequest& request) {
   session->rank(request.query, request.texts, request.options, scores);
   JsonWriter json(answer.json);
   api::write_ranking(json, scores);
-  std::vector<Input> pairs;
-  for (std::string_view text : request.texts) pairs.push_back(Input::of_pair(request.query, text));
-  count_tokens(pairs, request.options.truncate, answer);
+  const RunStats& stats = session->last_stats();
+  answer.input_tokens = static_cast<int64_t>(stats.input_tokens);
+  answer.tokenize_seconds = stats.tokenize_ms / 1000;
   answer.inference_seconds = seconds_since(start) - answer.tokenize_seconds;
   return answer;
+}
+
+std::optional<size_t> EncoreBackend::count_tokens(const Input& input, bool truncate) const {
+  if (!input.ids.empty()) return input.ids.size();  // as Session: ids are never truncated
+  thread_local Encoding encoding;
+  EncodeOptions options;
+  options.max_length = truncate ? model_->max_length() : 0;
+  if (input.text_pair) {
+    model_->tokenizer().encode_pair(input.text, *input.text_pair, options, encoding);
+  } else {
+    model_->tokenizer().encode(input.text, options, encoding);
+  }
+  if (encoding.size() > model_->max_length()) return std::nullopt;
+  return encoding.size();
 }
 
 // TEI's /tokenize shape: one list per input of {"id", "text", "special", "start", "stop"}, with

@@ -30,17 +30,18 @@ class EncoreBackend : public ModelBackend {
   Task task() const override { return task_; }
   void describe(JsonWriter& info) const override;
 
-  ModelAnswer predict(const PredictRequest& request) override;
-  ModelAnswer embed(const EmbedRequest& request) override;
+  void predict(std::span<const PredictRequest* const> requests,
+               std::span<ModelAnswer> answers) override;
+  void embed(std::span<const EmbedRequest* const> requests,
+             std::span<ModelAnswer> answers) override;
   ModelAnswer rerank(const RerankRequest& request) override;
   ModelAnswer tokenize(const TokenizeRequest& request) override;
+  std::optional<size_t> count_tokens(const Input& input, bool truncate) const override;
 
  private:
   class SessionLease;
   std::unique_ptr<Session> take_session();
   void return_session(std::unique_ptr<Session> session);
-  // Counts (and times) the tokens of `inputs` for x-compute-tokens and the metrics.
-  void count_tokens(std::span<const Input> inputs, bool truncate, ModelAnswer& answer) const;
 
   std::string model_path_;
   ModelOptions options_;

@@ -28,6 +28,7 @@ struct ServerOptions {
   size_t max_connections = 1024;
   size_t queue_size = 64;  // requests waiting for a worker before 429
   int workers = 1;         // latency mode: one request at a time, the model uses every core
+  BatchingOptions batching;  // off by default
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request, or to send one
   std::chrono::milliseconds drain_timeout{10'000};    // after a stop signal

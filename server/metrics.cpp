@@ -10,6 +10,7 @@ namespace {
 const std::vector<double> kSecondsBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                              0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
                                              1,      2.5,     5,      10};
+const std::vector<double> kBatchBuckets = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 const std::vector<double> kTokenBuckets = {8, 16, 32, 64, 128, 256, 384, 512, 1024, 4096, 16384};
 
 void append_number(std::string& out, double value) {
@@ -66,7 +67,8 @@ Metrics::Metrics()
       queue_seconds_(kSecondsBuckets),
       tokenization_seconds_(kSecondsBuckets),
       inference_seconds_(kSecondsBuckets),
-      input_tokens_(kTokenBuckets) {}
+      input_tokens_(kTokenBuckets),
+      batch_requests_(kBatchBuckets) {}
 
 void Metrics::record_request(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mutex_);
@@ -88,6 +90,11 @@ void Metrics::record_tokenization(double seconds, int64_t input_tokens) {
 void Metrics::record_inference(double seconds) {
   std::lock_guard lock(mutex_);
   inference_seconds_.observe(seconds);
+}
+
+void Metrics::record_batch(size_t requests) {
+  std::lock_guard lock(mutex_);
+  batch_requests_.observe(static_cast<double>(requests));
 }
 
 std::string Metrics::render() const {
@@ -123,6 +130,7 @@ std::string Metrics::render() const {
       {tokenization_seconds_, "encore_tokenization_duration_seconds", "Time spent tokenizing."},
       {inference_seconds_, "encore_inference_duration_seconds", "Time spent in the model."},
       {input_tokens_, "encore_input_tokens", "Input tokens per request."},
+      {batch_requests_, "encore_batch_requests", "Requests answered by one model call."},
   };
   for (const auto& h : histograms) {
     append_header(out, h.name, "histogram", h.help);

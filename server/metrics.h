@@ -36,6 +36,8 @@ class Metrics {
   void record_queue_wait(double seconds);
   void record_tokenization(double seconds, int64_t input_tokens);
   void record_inference(double seconds);
+  // Requests answered by one model call (1 unless dynamic batching grouped them).
+  void record_batch(size_t requests);
   void set_queue_size(size_t jobs) { queue_size_.store(jobs, std::memory_order_relaxed); }
 
   std::string render() const;
@@ -44,7 +46,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status) → count
   Histogram request_seconds_, queue_seconds_, tokenization_seconds_, inference_seconds_;
-  Histogram input_tokens_;
+  Histogram input_tokens_, batch_requests_;
   std::atomic<size_t> queue_size_{0};
 };
 

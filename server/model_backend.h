@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "server/request_json.h"
@@ -15,7 +17,7 @@ struct ModelAnswer {
   std::string json;          // the response body
   int64_t input_tokens = 0;  // x-compute-tokens
   double tokenize_seconds = 0;
-  double inference_seconds = 0;  // the model and its post-processing
+  double inference_seconds = 0;  // the model, its post-processing and the JSON
 };
 
 class ModelBackend {
@@ -31,10 +33,17 @@ class ModelBackend {
 
   // Called from worker threads, possibly concurrently. Bad input throws HttpError or encore::Error
   // (answered 422).
-  virtual ModelAnswer predict(const PredictRequest& request) = 0;
-  virtual ModelAnswer embed(const EmbedRequest& request) = 0;
+  // predict() and embed() run one or more requests with the same parameters as one padded batch
+  // (dynamic batching); answers[i] is what requests[i] alone gets, up to float rounding.
+  virtual void predict(std::span<const PredictRequest* const> requests,
+                       std::span<ModelAnswer> answers) = 0;
+  virtual void embed(std::span<const EmbedRequest* const> requests,
+                     std::span<ModelAnswer> answers) = 0;
   virtual ModelAnswer rerank(const RerankRequest& request) = 0;
   virtual ModelAnswer tokenize(const TokenizeRequest& request) = 0;
+  // The tokens `input` runs with, for the batching budget; nullopt when it cannot run (too long
+  // without truncation: it runs alone and gets its error).
+  virtual std::optional<size_t> count_tokens(const Input& input, bool truncate) const = 0;
 };
 
 }  // namespace encore::server

@@ -1,9 +1,6 @@
 #include "server/router.h"
 
-#include <chrono>
-#include <exception>
-
-#include "server/http_error.h"
+#include "server/model_work.h"
 #include "support/error.h"
 #include "support/json_writer.h"
 
@@ -98,9 +95,8 @@ Dispatch Router::dispatch(const HttpRequest& request) {
     return dispatch;
   }
   // The worker outlives the request's views into the connection buffer: it gets its own copy.
-  dispatch.work = [this, route = entry->route, body = std::string(request.body)] {
-    return run_model_route(route, body);
-  };
+  dispatch.work =
+      std::make_unique<ModelWork>(backend_, metrics_, entry->route, std::string(request.body));
   return dispatch;
 }
 
@@ -112,41 +108,6 @@ HttpResponse Router::info() const {
   if (backend_.ready()) backend_.describe(json);
   json.end_object();
   return response;
-}
-
-HttpResponse Router::run_model_route(Route route, std::string_view body) {
-  // One parser per worker thread: its buffers are reused from request to request.
-  thread_local JsonBodyParser parser;
-  try {
-    const simdjson::dom::element document = parser.parse(body);
-    ModelAnswer answer;
-    switch (route) {
-      case Route::kPredict:
-        answer = backend_.predict(parse_predict_request(document, backend_.task()));
-        break;
-      case Route::kEmbed:
-        answer = backend_.embed(parse_embed_request(document));
-        break;
-      case Route::kRerank:
-        answer = backend_.rerank(parse_rerank_request(document));
-        break;
-      case Route::kTokenize:
-        answer = backend_.tokenize(parse_tokenize_request(document));
-        break;
-      default:
-        throw_error("route ", static_cast<int>(route), " is not a model route");
-    }
-    metrics_.record_tokenization(answer.tokenize_seconds, answer.input_tokens);
-    metrics_.record_inference(answer.inference_seconds);
-    HttpResponse response = json_response(std::move(answer.json));
-    response.compute_tokens = answer.input_tokens;
-    return response;
-  } catch (const HttpError& e) {
-    return error_response(e.status(), e.what());
-  } catch (const Error& e) {
-    // encore::Error from the API means this input cannot be run (too long, wrong task, ...).
-    return error_response(422, e.what());
-  }
 }
 
 }  // namespace encore::server

@@ -1,6 +1,7 @@
 // Router — the HTTP API of product.md on top of a ModelBackend: maps method and path to a route,
 // checks the API key, answers GET /health, /info and /metrics on the I/O thread, and sends the
-// model routes (POST /predict, /embed, /rerank, /tokenize) to a worker with a copy of the body.
+// model routes (POST /predict, /embed, /rerank, /tokenize) to a worker as ModelWork (model_work.h)
+// with a copy of the body.
 #pragma once
 
 #include <string>
@@ -9,10 +10,9 @@
 #include "server/metrics.h"
 #include "server/model_backend.h"
 #include "server/request_handler.h"
+#include "server/route.h"
 
 namespace encore::server {
-
-enum class Route { kHealth, kInfo, kMetrics, kPredict, kEmbed, kRerank, kTokenize };
 
 struct RouterOptions {
   // When set, every route but GET /health needs `Authorization: Bearer <api_key>` (401 otherwise);
@@ -27,9 +27,6 @@ class Router : public RequestHandler {
   Router(ModelBackend& backend, Metrics& metrics, RouterOptions options);
 
   Dispatch dispatch(const HttpRequest& request) override;
-
-  // Runs a model route on a body (what a worker does); public for tests.
-  HttpResponse run_model_route(Route route, std::string_view body);
 
  private:
   bool authorized(const HttpRequest& request) const;

@@ -40,6 +40,16 @@ class Normalizer {
   // Ends the piece: flushes marks waiting to be reordered and closes the current word.
   void end_piece();
 
+  // ASCII, most of most texts, takes one table lookup: what the whole pipeline does with it
+  // (no ASCII character decomposes, is a mark or a Chinese character).
+  enum AsciiAction : uint8_t { kDrop = 0, kSpace = 1, kIsolate = 2, kKeep = 3 };
+  AsciiAction ascii_action(unsigned char byte) const { return ascii_[byte].action; }
+  // No word is open and no mark waits: what comes next starts afresh.
+  bool at_word_boundary() const { return !in_word_ && pending_.empty(); }
+  // At a word boundary, the caller handled original characters up to `last_origin` itself
+  // (ASCII words that need nothing but lowercasing, ASCII whitespace).
+  void skip_to(uint32_t last_origin) { last_origin_ = last_origin; }
+
  private:
   struct PendingMark {
     char32_t c;
@@ -56,8 +66,6 @@ class Normalizer {
   void close_word();
   void build_ascii_actions();
 
-  // ASCII, most of most texts, takes one table lookup: what the whole pipeline does with it.
-  enum AsciiAction : uint8_t { kDrop = 0, kSpace = 1, kIsolate = 2, kKeep = 3 };
   struct Ascii {
     AsciiAction action;
     char normalized;

@@ -79,28 +79,40 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, const TokenizerC
   return Tokenizer(finish(std::move(impl), added, "tokenizer.json"));
 }
 
-Tokenizer Tokenizer::from_dir(const std::string& dir) {
-  const std::string json_path = dir + "/tokenizer.json";
-  const std::string vocab_path = dir + "/vocab.txt";
-  const std::string config_path = dir + "/tokenizer_config.json";
+Tokenizer Tokenizer::from_contents(std::optional<std::string_view> tokenizer_json,
+                                   std::optional<std::string_view> vocab_txt,
+                                   std::optional<std::string_view> tokenizer_config_json,
+                                   const std::string& source) {
   auto impl = std::make_shared<Impl>();
   std::vector<tok::AddedToken> added;
-  std::string source;
-  if (exists(json_path)) {
-    source = json_path;
-    tok::read_tokenizer_json(read_text_file(json_path), json_path, impl->config, impl->vocab,
-                             added);
-  } else if (exists(vocab_path)) {
-    source = vocab_path;
-    tok::read_vocab_txt(read_text_file(vocab_path), impl->vocab);
+  std::string name;
+  if (tokenizer_json) {
+    name = source + "/tokenizer.json";
+    tok::read_tokenizer_json(*tokenizer_json, name, impl->config, impl->vocab, added);
+  } else if (vocab_txt) {
+    name = source + "/vocab.txt";
+    tok::read_vocab_txt(*vocab_txt, impl->vocab);
   } else {
-    throw_error(dir, ": no tokenizer.json or vocab.txt");
+    throw_error(source, ": no tokenizer.json or vocab.txt");
   }
   // As transformers does, tokenizer_config.json has the last word on normalization.
-  if (exists(config_path)) {
-    tok::read_tokenizer_config(read_text_file(config_path), config_path, impl->config);
+  if (tokenizer_config_json) {
+    tok::read_tokenizer_config(*tokenizer_config_json, source + "/tokenizer_config.json",
+                               impl->config);
   }
-  return Tokenizer(finish(std::move(impl), added, source));
+  return Tokenizer(finish(std::move(impl), added, name));
+}
+
+Tokenizer Tokenizer::from_dir(const std::string& dir) {
+  auto read_if_present = [&](const char* name) -> std::optional<std::string> {
+    const std::string path = dir + "/" + name;
+    if (!exists(path)) return std::nullopt;
+    return read_text_file(path);
+  };
+  const auto json = read_if_present("tokenizer.json");
+  const auto vocab = json ? std::nullopt : read_if_present("vocab.txt");
+  const auto config = read_if_present("tokenizer_config.json");
+  return from_contents(json, vocab, config, dir);
 }
 
 void Encoding::clear() {

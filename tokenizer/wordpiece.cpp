@@ -3,14 +3,26 @@
 #include <string_view>
 
 namespace encore::tok {
+namespace {
 
-// The longest vocabulary piece that normalized characters [start, end) begin with: walks the
+// The characters of an ASCII word: one byte each.
+struct AsciiCharacters {
+  std::string_view word;
+  std::string_view bytes(uint32_t begin, uint32_t end) const {
+    return {word.data() + begin, end - begin};
+  }
+};
+
+}  // namespace
+
+// The longest vocabulary piece that characters [start, end) begin with: walks the
 // vocabulary one character at a time and stops when no token continues. Returns the id (-1
 // when no piece matches) and sets `match_end`.
-int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t end,
+template <typename Characters>
+int32_t WordPiece::longest_piece(const Characters& characters, uint32_t start, uint32_t end,
                                  bool continuation, uint32_t& match_end) const {
   // Most words are a token as a whole: one exact lookup settles them.
-  const std::string_view rest = words.bytes(start, end);
+  const std::string_view rest = characters.bytes(start, end);
   if (rest.size() <= vocab_->max_key_bytes()) {
     const int32_t id = continuation ? vocab_->find_continuation(rest) : vocab_->find(rest);
     if (id >= 0) {
@@ -21,7 +33,7 @@ int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t en
   uint64_t state = Vocab::root(continuation);
   int32_t best = -1;
   for (uint32_t stop = start; stop < end; ++stop) {
-    state = Vocab::extend(state, words.bytes(stop, stop + 1));
+    state = Vocab::extend(state, characters.bytes(stop, stop + 1));
     const Vocab::Probe probe = vocab_->probe(state);
     if (!probe.is_prefix) break;
     if (probe.id >= 0) {
@@ -30,18 +42,19 @@ int32_t WordPiece::longest_piece(const Words& words, uint32_t start, uint32_t en
     }
   }
   if (best < 0) return -1;
-  if (vocab_->is_key_of(words.bytes(start, match_end), best, continuation)) return best;
+  if (vocab_->is_key_of(characters.bytes(start, match_end), best, continuation)) return best;
   // A 64-bit hash collision misled the walk: try every length, longest first, exactly.
   for (match_end = end; match_end > start; --match_end) {
-    const std::string_view candidate = words.bytes(start, match_end);
+    const std::string_view candidate = characters.bytes(start, match_end);
     const int32_t id = continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
     if (id >= 0) return id;
   }
   return -1;
 }
 
-void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
-                         std::vector<Piece>& out) const {
+template <typename Characters>
+void WordPiece::tokenize_characters(const Characters& characters, uint32_t begin, uint32_t end,
+                                    std::vector<Piece>& out) const {
   if (end - begin > max_chars_) {
     out.push_back({unk_id_, begin, end});
     return;
@@ -49,7 +62,7 @@ void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
   const size_t first_piece = out.size();
   for (uint32_t start = begin; start < end;) {
     uint32_t stop = start;
-    const int32_t id = longest_piece(words, start, end, start > begin, stop);
+    const int32_t id = longest_piece(characters, start, end, start > begin, stop);
     if (id < 0) {  // a position no piece matches: the whole word is unknown
       out.resize(first_piece);
       out.push_back({unk_id_, begin, end});
@@ -58,6 +71,15 @@ void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
     out.push_back({id, start, stop});
     start = stop;
   }
+}
+
+void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
+                         std::vector<Piece>& out) const {
+  tokenize_characters(words, begin, end, out);
+}
+
+void WordPiece::tokenize_ascii(std::string_view word, std::vector<Piece>& out) const {
+  tokenize_characters(AsciiCharacters{word}, 0, static_cast<uint32_t>(word.size()), out);
 }
 
 }  // namespace encore::tok

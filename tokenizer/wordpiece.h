@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "tokenizer/vocab.h"
@@ -13,7 +14,7 @@ namespace encore::tok {
 
 struct Piece {
   int32_t id;
-  uint32_t begin, end;  // normalized characters of the word
+  uint32_t begin, end;  // characters of the word (normalized characters, or bytes of an ASCII word)
 };
 
 class WordPiece {
@@ -23,10 +24,16 @@ class WordPiece {
 
   // Appends the pieces of normalized characters [begin, end) of `words` to `out`.
   void tokenize(const Words& words, uint32_t begin, uint32_t end, std::vector<Piece>& out) const;
+  // Appends the pieces of an ASCII word (one byte per character); offsets are bytes of `word`.
+  void tokenize_ascii(std::string_view word, std::vector<Piece>& out) const;
 
  private:
-  int32_t longest_piece(const Words& words, uint32_t start, uint32_t end, bool continuation,
-                        uint32_t& match_end) const;
+  template <typename Characters>
+  void tokenize_characters(const Characters& characters, uint32_t begin, uint32_t end,
+                           std::vector<Piece>& out) const;
+  template <typename Characters>
+  int32_t longest_piece(const Characters& characters, uint32_t start, uint32_t end,
+                        bool continuation, uint32_t& match_end) const;
   const Vocab* vocab_;
   int32_t unk_id_;
   size_t max_chars_;

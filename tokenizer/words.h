@@ -14,9 +14,13 @@ namespace encore::tok {
 struct Words {
   struct Word {
     // Normalized characters [begin, end); for a special token found in the raw text, the original
-    // characters it spans.
+    // characters it spans; for an ASCII word, bytes of the original text.
     uint32_t begin = 0, end = 0;
     int32_t special_id = -1;  // >= 0: a special token, not to be split by WordPiece
+    // An ASCII word whose normalization is at most lowercasing skips the per-character arrays
+    // below: its original characters are its bytes, the first one being character `first_char`.
+    bool ascii = false;
+    uint32_t first_char = 0;
   };
 
   ScratchArray<char> text;        // normalized words back to back, UTF-8 (whitespace is dropped)

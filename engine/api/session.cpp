@@ -1,6 +1,7 @@
 // encore::Session — encode → one padded forward pass → task post-processing, with every buffer
 // kept between calls.
 #include <algorithm>
+#include <chrono>
 
 #include "engine/api/classification.h"
 #include "engine/api/entity_aggregation.h"
@@ -12,6 +13,15 @@
 #include "support/error.h"
 
 namespace encore {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double milliseconds_between(SteadyClock::time_point start, SteadyClock::time_point end) {
+  return std::chrono::duration<double, std::milli>(end - start).count();
+}
+
+}  // namespace
 
 struct Session::Impl {
   std::shared_ptr<const Model> model;
@@ -21,6 +31,9 @@ struct Session::Impl {
   std::vector<float> scores;
   std::vector<api::PreEntity> pre_entities;
   std::vector<Input> pairs;
+  RunStats stats;
+  std::vector<size_t> tokens_per_input;
+  SteadyClock::time_point forward_end;  // post-processing starts here
 
   explicit Impl(std::shared_ptr<const Model> m)
       : model(std::move(m)),
@@ -83,6 +96,7 @@ struct Session::Impl {
 
   RawOutput run(std::span<const Input> inputs, bool truncate) {
     if (inputs.empty()) throw_error("no inputs to run");
+    const auto start = SteadyClock::now();
     const auto batch = static_cast<int64_t>(inputs.size());
     if (encodings.size() < inputs.size()) encodings.resize(inputs.size());
     const std::span<Encoding> rows(encodings.data(), inputs.size());
@@ -94,6 +108,8 @@ struct Session::Impl {
         throw_error("input ", i, ": ", e.what());
       }
     }
+    tokens_per_input.clear();
+    for (const auto& row : rows) tokens_per_input.push_back(row.size());
     Tokenizer::pad(rows, {}, model->tokenizer().pad_id());
     const auto seq = static_cast<int64_t>(rows[0].size());
     ids.clear();
@@ -102,7 +118,17 @@ struct Session::Impl {
       ids.insert(ids.end(), row.ids.begin(), row.ids.end());
       mask.insert(mask.end(), row.attention_mask.begin(), row.attention_mask.end());
     }
+    const auto encoded = SteadyClock::now();
     const engine::EncoderOutput output = encoder.forward({batch, seq, ids, mask});
+    forward_end = SteadyClock::now();
+    stats = RunStats{
+        .inputs = inputs.size(),
+        .padded_tokens = inputs.size() * rows[0].size(),
+        .tokenize_ms = milliseconds_between(start, encoded),
+        .inference_ms = milliseconds_between(encoded, forward_end),
+        .tokens_per_input = tokens_per_input,
+    };
+    for (size_t tokens : tokens_per_input) stats.input_tokens += tokens;
     const auto& cfg = config();
     return RawOutput{
         .batch = batch,
@@ -115,6 +141,11 @@ struct Session::Impl {
         .logits = output.logits,
     };
   }
+
+  // Called by each task once its results are written.
+  void finish_postprocess() {
+    stats.postprocess_ms = milliseconds_between(forward_end, SteadyClock::now());
+  }
 };
 
 Session::Session(std::shared_ptr<const Model> model)
@@ -125,6 +156,10 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 const Model& Session::model() const {
   return *impl_->model;
+}
+
+const RunStats& Session::last_stats() const {
+  return impl_->stats;
 }
 
 RawOutput Session::forward(std::span<const Input> inputs, bool truncate) {
@@ -145,6 +180,7 @@ void Session::classify(std::span<const Input> inputs, const ClassifyOptions& opt
     api::apply_function(function, raw.logits.subspan(row * num_labels, num_labels), impl_->scores);
     api::top_labels(impl_->scores, labels, options.top_k, out[row]);
   }
+  impl_->finish_postprocess();
 }
 
 void Session::classify_tokens(std::span<const Input> inputs, const TokenOptions& options,
@@ -175,6 +211,7 @@ void Session::classify_tokens(std::span<const Input> inputs, const TokenOptions&
                             options.ignore_labels, tokenizer.config().continuing_subword_prefix,
                             out[row]);
   }
+  impl_->finish_postprocess();
 }
 
 void Session::embed(std::span<const Input> inputs, const EmbedOptions& options,
@@ -186,6 +223,7 @@ void Session::embed(std::span<const Input> inputs, const EmbedOptions& options,
     api::pool(raw.last_hidden_state.subspan(row * raw.seq * dim, raw.seq * dim),
               raw.encodings[row].attention_mask, dim, options.pooling, options.normalize, out[row]);
   }
+  impl_->finish_postprocess();
 }
 
 void Session::rank(std::string_view query, std::span<const std::string_view> passages,
@@ -201,6 +239,7 @@ void Session::rank(std::string_view query, std::span<const std::string_view> pas
     out.push_back({static_cast<int32_t>(row), api::rank_score(logits, options.raw_scores)});
   }
   api::sort_by_score(out);
+  impl_->finish_postprocess();
 }
 
 std::vector<LabelScore> Session::classify(std::string_view text, const ClassifyOptions& options) {

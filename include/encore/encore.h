@@ -164,6 +164,18 @@ struct RawOutput {
   std::span<const float> logits;  // [batch, num_labels], [batch, seq, num_labels], or empty
 };
 
+// What the Session's last call did, for metrics and the x-compute-tokens header. Times are wall
+// clock: tokenizing (and padding), the forward pass, then the task's post-processing.
+struct RunStats {
+  size_t inputs = 0;
+  size_t input_tokens = 0;   // real tokens (special tokens included), the sum over inputs
+  size_t padded_tokens = 0;  // inputs × the padded length: what the forward pass computed
+  double tokenize_ms = 0;
+  double inference_ms = 0;
+  double postprocess_ms = 0;
+  std::span<const size_t> tokens_per_input;  // view valid until the Session's next call
+};
+
 // One caller's worker: owns the forward pass's threads and scratch memory, and reuses its
 // buffers, so after the first calls a request allocates only what its results need. Not
 // thread-safe: make one Session per concurrent caller (they share the Model's weights).
@@ -192,6 +204,8 @@ class Session {
   Embedding embed(std::string_view text, const EmbedOptions& options = {});
 
   const Model& model() const;
+  // What the last successful call above did.
+  const RunStats& last_stats() const;
 
  private:
   struct Impl;

@@ -81,6 +81,12 @@ class Tokenizer {
   // DIR/vocab.txt; DIR/tokenizer_config.json, when present, sets do_lower_case, strip_accents,
   // tokenize_chinese_chars, model_max_length and the special tokens. Throws encore::Error.
   static Tokenizer from_dir(const std::string& dir);
+  // The same from the files' contents (nullopt = absent), e.g. embedded in a .encore file;
+  // `source` stands for the folder in error messages.
+  static Tokenizer from_contents(std::optional<std::string_view> tokenizer_json,
+                                 std::optional<std::string_view> vocab_txt,
+                                 std::optional<std::string_view> tokenizer_config_json,
+                                 const std::string& source);
   // A vocab.txt's contents (one token per line, id = line number) and an explicit config.
   static Tokenizer from_vocab(std::string_view vocab_txt, const TokenizerConfig& config = {});
   // A tokenizer.json's contents; `config` supplies what the file does not say.

@@ -1,4 +1,6 @@
-// A zero-initialized, 64-byte aligned byte buffer: packed panels are read with full-zmm loads.
+// A 64-byte aligned byte buffer: packed panels are read with full-zmm loads. It either owns its
+// zero-initialized memory (packed at load) or borrows read-only bytes someone else keeps alive (a
+// pre-packed file mapped in memory); readers cannot tell the two apart.
 #pragma once
 
 #include <cstddef>
@@ -20,18 +22,31 @@ class AlignedBuffer {
         std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
     if (memory == nullptr) throw std::bad_alloc();
     std::memset(memory, 0, bytes);
-    data_.reset(static_cast<std::byte*>(memory));
+    owned_.reset(static_cast<std::byte*>(memory));
+    view_ = owned_.get();
   }
 
-  std::byte* data() { return data_.get(); }
-  const std::byte* data() const { return data_.get(); }
+  // A non-owning view of `bytes` bytes at `data`; the caller keeps them alive and unchanged for
+  // the buffer's lifetime (and aligned as its readers need).
+  static AlignedBuffer borrow(const std::byte* data, size_t bytes) {
+    AlignedBuffer buffer;
+    buffer.view_ = data;
+    buffer.size_ = bytes;
+    return buffer;
+  }
+
+  // Writable only when owned (packing); a borrowed buffer has no writable data.
+  std::byte* data() { return owned_.get(); }
+  const std::byte* data() const { return view_; }
   size_t size() const { return size_; }
+  bool owned() const { return owned_ != nullptr || size_ == 0; }
 
  private:
   struct Free {
     void operator()(std::byte* p) const { std::free(p); }
   };
-  std::unique_ptr<std::byte, Free> data_;
+  std::unique_ptr<std::byte, Free> owned_;
+  const std::byte* view_ = nullptr;
   size_t size_ = 0;
 };
 

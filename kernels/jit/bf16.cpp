@@ -18,15 +18,26 @@ float bf16_to_float(uint16_t value) {
   return std::bit_cast<float>(uint32_t{value} << 16);
 }
 
-void convert_rows_to_bf16(const float* x, size_t m, size_t k, size_t x_stride, Bf16Rows& out) {
+void shape_bf16_rows(size_t m, size_t k, Bf16Rows& out) {
   out.m = m;
   out.k = k;
   out.stride = round_up(k, kBf16KGroup);
-  out.data.assign(m * out.stride, 0);
-  for (size_t row = 0; row < m; ++row) {
-    for (size_t i = 0; i < k; ++i)
-      out.data[row * out.stride + i] = float_to_bf16(x[row * x_stride + i]);
+  out.data.resize(m * out.stride);
+}
+
+void convert_row_range_to_bf16(const float* x, size_t x_stride, size_t first, size_t end,
+                               Bf16Rows& out) {
+  for (size_t row = first; row < end; ++row) {
+    uint16_t* to = out.data.data() + row * out.stride;
+    const float* from = x + row * x_stride;
+    for (size_t i = 0; i < out.k; ++i) to[i] = float_to_bf16(from[i]);
+    if (out.stride > out.k) to[out.k] = 0;  // the zero pad of an odd K
   }
+}
+
+void convert_rows_to_bf16(const float* x, size_t m, size_t k, size_t x_stride, Bf16Rows& out) {
+  shape_bf16_rows(m, k, out);
+  convert_row_range_to_bf16(x, x_stride, 0, m, out);
 }
 
 }  // namespace encore::jit

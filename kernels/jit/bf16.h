@@ -21,4 +21,10 @@ struct Bf16Rows {
 // Converts x ([m, k], x_stride floats per row) into out, reusing out's storage.
 void convert_rows_to_bf16(const float* x, size_t m, size_t k, size_t x_stride, Bf16Rows& out);
 
+// The same in two steps, so threads can share the work: shape out for [m, k] once, then convert
+// disjoint row ranges [first, end) concurrently.
+void shape_bf16_rows(size_t m, size_t k, Bf16Rows& out);
+void convert_row_range_to_bf16(const float* x, size_t x_stride, size_t first, size_t end,
+                               Bf16Rows& out);
+
 }  // namespace encore::jit

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "kernels/jit/cpu_features.h"
 #include "kernels/jit/panel_layout.h"
@@ -45,19 +46,31 @@ std::pair<float, float> range_with_zero(const float* x, size_t k) {
 
 }  // namespace
 
-void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, QuantizedRows& out) {
+void shape_quantized_rows(size_t m, size_t k, QuantizedRows& out) {
   out.m = m;
   out.k = k;
   out.stride = round_up(k, kInt8KGroup);
   out.data.resize(m * out.stride);
   out.scale.resize(m);
   out.zero_point.resize(m);
+}
+
+void quantize_row_range(const float* x, size_t x_stride, size_t first, size_t end,
+                        const float* column_scale, QuantizedRows& out) {
+  const size_t k = out.k;
   const bool jit = cpu_features().level >= IsaLevel::avx512;
   const RowRangeFn row_range = jit ? row_range_kernel() : nullptr;
   const QuantizeRowFn quantize_row = jit ? quantize_row_kernel() : nullptr;
   const float magic = rounding_magic();
-  for (size_t row = 0; row < m; ++row) {
+  // The scaled row, when there is a column scale: one per thread, grown once.
+  thread_local std::vector<float> scaled;
+  if (column_scale && scaled.size() < k) scaled.resize(k);
+  for (size_t row = first; row < end; ++row) {
     const float* in = x + row * x_stride;
+    if (column_scale) {
+      for (size_t i = 0; i < k; ++i) scaled[i] = in[i] * column_scale[i];
+      in = scaled.data();
+    }
     uint8_t* q = out.data.data() + row * out.stride;
     float low = 0.0f, high = 0.0f;
     if (jit) {
@@ -85,6 +98,11 @@ void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, Quantize
     }
     std::fill(q + k, q + out.stride, uint8_t{0});
   }
+}
+
+void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, QuantizedRows& out) {
+  shape_quantized_rows(m, k, out);
+  quantize_row_range(x, x_stride, 0, m, nullptr, out);
 }
 
 }  // namespace encore::jit

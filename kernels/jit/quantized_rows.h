@@ -22,4 +22,11 @@ struct QuantizedRows {
 // Valid for finite x; q = clamp(round(x / scale) + zero_point, 0, 255).
 void quantize_rows(const float* x, size_t m, size_t k, size_t x_stride, QuantizedRows& out);
 
+// The same in two steps, so threads can share the work: shape out for [m, k] once, then quantize
+// disjoint row ranges [first, end) concurrently. column_scale (k floats, or null) multiplies x
+// column by column before the row's range is taken: SmoothQuant's activation factor, fused.
+void shape_quantized_rows(size_t m, size_t k, QuantizedRows& out);
+void quantize_row_range(const float* x, size_t x_stride, size_t first, size_t end,
+                        const float* column_scale, QuantizedRows& out);
+
 }  // namespace encore::jit

@@ -55,6 +55,7 @@ class ServeProcess {
   ~ServeProcess();  // SIGTERM, and SIGKILL if it has not exited after 10 s
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Polls GET /health until it answers `status`; false after `limit`.
   bool wait_for_health(int status, std::chrono::seconds limit = std::chrono::seconds(60));
   // Sends SIGTERM and returns the exit code (-1 when it had to be killed or died of a signal).

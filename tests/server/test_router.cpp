@@ -17,21 +17,38 @@ namespace {
 class FakeBackend : public ModelBackend {
  public:
   std::atomic<bool> loaded{false};
+  int predict_calls = 0;
   bool ready() const override { return loaded; }
   Task task() const override { return Task::kClassify; }
   void describe(JsonWriter& info) const override { info.key("task").value("classify"); }
-  ModelAnswer predict(const PredictRequest& request) override {
-    if (request.inputs[0].text == "too long") throw Error("input has 600 tokens, more than 512");
-    return {"\"predict " + std::string(request.inputs[0].text) + "\"", 7, 0.001, 0.002};
+  void predict(std::span<const PredictRequest* const> requests,
+               std::span<ModelAnswer> answers) override {
+    ++predict_calls;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const std::string_view text = requests[i]->inputs[0].text;
+      if (text == "too long") throw Error("input has 600 tokens, more than 512");
+      if (text == "bad" && requests.size() > 1) throw Error("cannot run in this batch");
+      answers[i] = {"\"predict " + std::string(text) + "\"", 7, 0.001, 0.002};
+    }
   }
-  ModelAnswer embed(const EmbedRequest& request) override {
-    return {"\"embed " + std::to_string(request.inputs.size()) + "\"", 3, 0, 0};
+  void embed(std::span<const EmbedRequest* const> requests,
+             std::span<ModelAnswer> answers) override {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      answers[i] = {"\"embed " + std::to_string(requests[i]->inputs.size()) + "\"", 3, 0, 0};
+    }
   }
   ModelAnswer rerank(const RerankRequest&) override {
     throw HttpError(422, "this model cannot rerank");
   }
   ModelAnswer tokenize(const TokenizeRequest&) override { return {"[]", 1, 0, 0}; }
+  // One token per byte: "too long" (8 bytes) and more cannot run without truncation.
+  std::optional<size_t> count_tokens(const Input& input, bool) const override {
+    if (input.text.size() >= 8) return std::nullopt;
+    return input.text.size();
+  }
 };
+
+HttpResponse run(Work& work);
 
 struct Fixture {
   FakeBackend backend;
@@ -53,9 +70,16 @@ struct Fixture {
   // Dispatches and, for model routes, runs the work as a worker would.
   HttpResponse answer(std::string_view method, std::string_view path, std::string_view body = {}) {
     Dispatch dispatch = send(method, path, body);
-    return dispatch.work ? dispatch.work() : dispatch.response;
+    return dispatch.work ? run(*dispatch.work) : dispatch.response;
   }
 };
+
+HttpResponse run(Work& work) {
+  std::vector<HttpResponse> responses;
+  work.run(responses);
+  REQUIRE(responses.size() == 1);
+  return responses[0];
+}
 
 std::string error_type(const HttpResponse& response) {
   simdjson::dom::parser parser;
@@ -91,7 +115,7 @@ TEST_CASE("model routes run on a worker with their own copy of the body") {
   REQUIRE(dispatch.work);
   CHECK(dispatch.route == "/predict");
   f.buffer.assign(f.buffer.size(), '#');  // the connection buffer is reused before the worker runs
-  HttpResponse response = dispatch.work();
+  HttpResponse response = run(*dispatch.work);
   CHECK(response.status == 200);
   CHECK(response.body == "\"predict hello\"");
   CHECK(response.compute_tokens == 7);
@@ -142,4 +166,44 @@ TEST_CASE("metrics count requests by route and status and record model timings")
         std::string::npos);
   CHECK(text.find("encore_request_duration_seconds_bucket{le=\"+Inf\"} 2\n") != std::string::npos);
   CHECK(text.find("encore_queue_size 3\n") != std::string::npos);
+}
+
+TEST_CASE("dynamic batching: same-parameter requests share one model call within the budget") {
+  Fixture f;
+  f.backend.loaded = true;
+  constexpr size_t kBudget = 6;  // the fake counts one token per byte
+  auto work = [&](std::string_view body) { return f.send("POST", "/predict", body).work; };
+  auto leader = work(R"({"inputs": "aa"})");
+  auto second = work(R"({"inputs": "bbb"})");
+  auto over_budget = work(R"({"inputs": "c"})");  // 3 rows × 3 tokens > 6
+  CHECK_FALSE(leader->full(kBudget));
+  CHECK(leader->absorb(*second, kBudget));
+  CHECK(leader->full(kBudget));
+  CHECK_FALSE(leader->absorb(*over_budget, kBudget));
+  CHECK_FALSE(leader->absorb(*work(R"({"inputs": "c", "parameters": {"top_k": 2}})"), kBudget));
+  CHECK_FALSE(leader->absorb(*work("{"), kBudget));                          // malformed
+  CHECK_FALSE(leader->absorb(*work(R"({"inputs": "too long"})"), kBudget));  // runs alone
+  CHECK_FALSE(leader->absorb(*f.send("POST", "/embed", R"({"inputs": "e"})").work, kBudget));
+
+  std::vector<HttpResponse> responses;
+  leader->run(responses);
+  CHECK(f.backend.predict_calls == 1);
+  REQUIRE(responses.size() == 2);
+  CHECK(responses[0].body == "\"predict aa\"");
+  CHECK(responses[1].body == "\"predict bbb\"");
+  CHECK(f.answer("GET", "/metrics").body.find("encore_batch_requests_bucket{le=\"2\"} 1\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("dynamic batching: when the batch fails, each request runs alone and gets its answer") {
+  Fixture f;
+  f.backend.loaded = true;
+  auto leader = f.send("POST", "/predict", R"({"inputs": "ok"})").work;
+  auto member = f.send("POST", "/predict", R"({"inputs": "bad"})").work;
+  REQUIRE(leader->absorb(*member, 100));
+  std::vector<HttpResponse> responses;
+  leader->run(responses);
+  REQUIRE(responses.size() == 2);
+  CHECK(responses[0].body == "\"predict ok\"");
+  CHECK(responses[1].body == "\"predict bad\"");
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "engine/encoder.h"
@@ -15,19 +16,16 @@
 #include "support/error.h"
 #include "tools/encore/args.h"
 #include "tools/encore/commands.h"
+#include "tools/encore/sweep/cmd_bench_sweep.h"
+#include "tools/encore/sweep/latency_stats.h"
 
 namespace encore::cli {
-namespace {
-
-// The value below which `fraction` of the sorted samples fall (nearest rank, as numpy's "lower").
-double percentile(const std::vector<double>& sorted, double fraction) {
-  const size_t rank = static_cast<size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(rank, sorted.size() - 1)];
-}
-
-}  // namespace
+using sweep::percentile;  // the same nearest-rank percentile as the sweep
 
 int cmd_bench(int argc, char** argv) {
+  if (std::find(argv, argv + argc, std::string_view("--sweep")) != argv + argc) {
+    return cmd_bench_sweep(argc, argv);
+  }
   Args args("bench",
             "encore bench --model DIR [--seq 8,16,...] [--batch 1,...] [--threads 1,2] [--iters N]",
             "Times the model's forward pass alone on random valid ids and prints latency CSV:\n"
@@ -38,7 +36,9 @@ int cmd_bench(int argc, char** argv) {
       .option("threads", "T,..", "thread counts (0 = every allowed core)", "1")
       .option("iters", "N", "timed forward passes per configuration", "50")
       .option("warmup", "N", "untimed forward passes before timing", "5")
-      .option("seed", "N", "random seed for the ids", "0");
+      .option("seed", "N", "random seed for the ids", "0")
+      .flag("sweep", "the full Infinity-style sweep with peers, charts and a report instead\n"
+                     "(see encore bench --sweep --help)");
   if (!args.parse(argc, argv)) return args.exit_code();
   if (!args.has("model")) throw_error("--model DIR is required");
 

@@ -33,6 +33,12 @@ int cmd_serve(int argc, char** argv) {
       .option("max-body-bytes", "N", "larger request bodies get 413", "2097152")
       .option("max-connections", "N", "connections beyond this get 503 and are closed", "1024")
       .option("queue-size", "N", "requests waiting for the model beyond this get 429", "64")
+      .option("max-batch-tokens", "N",
+              "batch queued /predict and /embed requests (same parameters) into model calls of at "
+              "most N padded tokens; 0 = off (latency mode)",
+              "0")
+      .option("max-wait-us", "US", "dynamic batching: wait at most this long for more requests",
+              "2000")
       .option("idle-timeout-ms", "MS", "close keep-alive connections idle this long", "60000")
       .option("request-timeout-ms", "MS", "408 when a request takes longer to arrive", "30000");
   if (!args.parse(argc, argv)) return args.exit_code();
@@ -45,6 +51,10 @@ int cmd_serve(int argc, char** argv) {
       static_cast<size_t>(args.get_int("max-body-bytes", 0, int64_t{1} << 40));
   options.max_connections = static_cast<size_t>(args.get_int("max-connections", 1, 1'000'000));
   options.queue_size = static_cast<size_t>(args.get_int("queue-size", 0, 1'000'000));
+  options.batching.max_batch_tokens =
+      static_cast<size_t>(args.get_int("max-batch-tokens", 0, 1'000'000));
+  options.batching.max_wait =
+      std::chrono::microseconds(args.get_int("max-wait-us", 0, 10'000'000));
   options.idle_timeout = std::chrono::milliseconds(args.get_int("idle-timeout-ms", 1, 86'400'000));
   options.request_timeout =
       std::chrono::milliseconds(args.get_int("request-timeout-ms", 1, 86'400'000));

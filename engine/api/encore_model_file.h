@@ -1,0 +1,34 @@
+// .encore files for encore::Model: `encore optimize` packs a Hugging Face folder for this CPU and
+// writes one (loader/encore_file_writer.h); Model::load reads one back, borrowing every packed
+// buffer from the mmap, so loading does no packing. The file also embeds config.json and the
+// tokenizer files, so it stands alone. Blob names and metadata: loader/README.md.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "encore/encore.h"
+#include "engine/packed_model.h"
+#include "kernels/jit/cpu_features.h"
+
+namespace encore::api {
+
+struct EncoreWriteOptions {
+  engine::Precision precision = engine::Precision::kFp32;
+  jit::IsaLevel level = jit::IsaLevel::portable;  // the dispatch level to pack for
+};
+
+// Loads `model_dir`, packs it and writes `out_path` atomically (no partial file on error).
+// Returns the packed model, e.g. to compare it with fp32.
+void write_encore_model(const std::string& model_dir, const EncoreWriteOptions& options,
+                        const std::string& out_path);
+
+// What a .encore file holds, validated: checksums, this CPU's support for the ISA level and
+// features it was packed for, every blob known. Throws encore::Error naming the file.
+struct EncoreModel {
+  Tokenizer tokenizer;
+  std::shared_ptr<const engine::PackedModel> packed;
+};
+EncoreModel load_encore_model(const std::string& path);
+
+}  // namespace encore::api

@@ -1,0 +1,291 @@
+#include "engine/packed_model.h"
+
+#include <cstring>
+#include <initializer_list>
+
+#include "engine/linear.h"
+#include "engine/smoothing.h"
+#include "kernels/gemm_packed_b.h"
+#include "support/error.h"
+
+namespace encore::engine {
+namespace {
+
+constexpr std::string_view kPrecisionNames[] = {"fp32", "bf16", "int8"};
+constexpr size_t kFloatAlignment = alignof(float);
+
+jit::AlignedBuffer borrow_floats(std::span<const float> values) {
+  return jit::AlignedBuffer::borrow(reinterpret_cast<const std::byte*>(values.data()),
+                                    values.size_bytes());
+}
+
+PackedLayerNorm borrow_layer_norm(const loader::LayerNormWeights& norm) {
+  return {borrow_floats(norm.gamma), borrow_floats(norm.beta)};
+}
+
+// Linear layers of one model, with their names and shapes [n, k] from the config; shared by
+// packing, enumeration and rebuilding so names never drift apart.
+template <class Model, class Fn>
+void for_each_linear(Model& model, const loader::ModelConfig& config, Fn&& fn) {
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    auto& layer = model.layers[i];
+    const std::string prefix = "layers." + std::to_string(i) + ".";
+    fn(prefix + "qkv", layer.qkv, 3 * config.dim, config.dim);
+    fn(prefix + "out", layer.out, config.dim, config.dim);
+    fn(prefix + "ffn_in", layer.ffn_in, config.hidden_dim, config.dim);
+    fn(prefix + "ffn_out", layer.ffn_out, config.dim, config.hidden_dim);
+  }
+  if (config.architecture == loader::Architecture::kSequenceClassification)
+    fn(std::string("pre_classifier"), model.pre_classifier, config.dim, config.dim);
+  if (config.architecture != loader::Architecture::kBaseModel)
+    fn(std::string("classifier"), model.classifier, config.num_labels(), config.dim);
+}
+
+template <class Model, class Fn>
+void for_each_layer_norm(Model& model, Fn&& fn) {
+  fn(std::string("embeddings.layer_norm"), model.embeddings_layer_norm);
+  for (size_t i = 0; i < model.layers.size(); ++i) {
+    const std::string prefix = "layers." + std::to_string(i) + ".";
+    fn(prefix + "sa_layer_norm", model.layers[i].sa_layer_norm);
+    fn(prefix + "output_layer_norm", model.layers[i].output_layer_norm);
+  }
+}
+
+size_t panel_bytes(LinearKernel kernel, int64_t n, int64_t k) {
+  const size_t un = static_cast<size_t>(n), uk = static_cast<size_t>(k);
+  switch (kernel) {
+    case LinearKernel::kHighwayF32:
+      return static_cast<size_t>(kernels::packed_b_floats(n, k)) * sizeof(float);
+    case LinearKernel::kJitF32:
+      return jit::panel_count_for(un) * jit::F32PanelLayout::panel_bytes(uk);
+    case LinearKernel::kJitBf16:
+      return jit::panel_count_for(un) * jit::Bf16PanelLayout::panel_bytes(uk);
+    case LinearKernel::kJitInt8:
+      return jit::panel_count_for(un) * jit::Int8PanelLayout::panel_bytes(uk);
+  }
+  return 0;
+}
+
+// Stacks Linear layers along out_features (Q, K, V into one GEMM); one layer is itself.
+struct StackedLinear {
+  std::vector<float> weight, bias;
+  int64_t n = 0, k = 0;
+};
+StackedLinear stack(std::initializer_list<const loader::Linear*> parts) {
+  StackedLinear stacked;
+  stacked.k = (*parts.begin())->weight.cols;
+  for (const loader::Linear* part : parts) {
+    stacked.weight.insert(stacked.weight.end(), part->weight.data.begin(),
+                          part->weight.data.end());
+    stacked.bias.insert(stacked.bias.end(), part->bias.begin(), part->bias.end());
+  }
+  stacked.n = static_cast<int64_t>(stacked.bias.size());
+  return stacked;
+}
+
+// Packs one Linear; int8 Linears fed by a LayerNorm (`input_norm`) get smoothing factors.
+PackedLinear pack(LinearKernel kernel, std::initializer_list<const loader::Linear*> parts,
+                  const loader::LayerNormWeights* input_norm) {
+  const StackedLinear s = stack(parts);
+  std::vector<float> smoothing;
+  if (kernel == LinearKernel::kJitInt8 && input_norm) {
+    smoothing = smoothing_factors(layer_norm_output_range(input_norm->gamma, input_norm->beta),
+                                  s.weight.data(), s.n, s.k);
+  }
+  return pack_linear(kernel, s.weight.data(), s.bias.data(), s.n, s.k, smoothing);
+}
+
+int parse_layer_count(const loader::ModelConfig& config) {
+  if (config.n_layers < 0 || config.n_layers > 1024)
+    throw_error("packed model: n_layers ", config.n_layers, " out of range");
+  return static_cast<int>(config.n_layers);
+}
+
+}  // namespace
+
+std::string_view precision_name(Precision precision) {
+  return kPrecisionNames[static_cast<size_t>(precision)];
+}
+
+Precision parse_engine_precision(std::string_view name) {
+  for (size_t i = 0; i < std::size(kPrecisionNames); ++i)
+    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
+  throw_error("unknown precision '", name, "' (fp32, bf16 or int8)");
+}
+
+int64_t PackedLinear::out_features() const {
+  return std::visit(
+      [](const auto& w) -> int64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
+          return 0;
+        } else {
+          return static_cast<int64_t>(w.n);
+        }
+      },
+      weights);
+}
+
+int64_t PackedLinear::in_features() const {
+  return std::visit(
+      [](const auto& w) -> int64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
+          return 0;
+        } else {
+          return static_cast<int64_t>(w.k);
+        }
+      },
+      weights);
+}
+
+PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
+                       Precision precision) {
+  return pack_model(std::move(weights), precision, jit::cpu_features().level);
+}
+
+PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
+                       Precision precision, jit::IsaLevel level) {
+  const bool has_bf16 = jit::cpu_features().has_bf16;
+  const LinearKernel layer_kernel = kernel_for(precision, level, has_bf16);
+  // The heads read one row per sequence: tiny work, and the logits are what users see.
+  const LinearKernel head_kernel = kernel_for(Precision::kFp32, level, has_bf16);
+  const loader::DistilBertWeights& w = *weights;
+  PackedModel model;
+  model.config = w.config;
+  model.precision = precision;
+  model.level = level;
+  model.word_embeddings = borrow_floats(w.word_embeddings.data);
+  model.position_embeddings = borrow_floats(w.position_embeddings.data);
+  model.embeddings_layer_norm = borrow_layer_norm(w.embeddings_layer_norm);
+  const loader::LayerNormWeights* previous_norm = &w.embeddings_layer_norm;
+  for (const loader::TransformerLayerWeights& layer : w.layers) {
+    PackedLayer packed;
+    packed.qkv = pack(layer_kernel, {&layer.q, &layer.k, &layer.v}, previous_norm);
+    packed.out = pack(layer_kernel, {&layer.out}, nullptr);
+    packed.sa_layer_norm = borrow_layer_norm(layer.sa_layer_norm);
+    packed.ffn_in = pack(layer_kernel, {&layer.ffn_in}, &layer.sa_layer_norm);
+    packed.ffn_out = pack(layer_kernel, {&layer.ffn_out}, nullptr);
+    packed.output_layer_norm = borrow_layer_norm(layer.output_layer_norm);
+    model.layers.push_back(std::move(packed));
+    previous_norm = &layer.output_layer_norm;
+  }
+  const loader::Architecture architecture = w.config.architecture;
+  if (architecture == loader::Architecture::kSequenceClassification)
+    model.pre_classifier = pack(head_kernel, {&w.pre_classifier}, nullptr);
+  if (architecture != loader::Architecture::kBaseModel)
+    model.classifier = pack(head_kernel, {&w.classifier}, nullptr);
+  model.storage = std::move(weights);
+  return model;
+}
+
+std::map<std::string, std::string> packed_metadata(const PackedModel& model) {
+  std::map<std::string, std::string> metadata;
+  metadata["precision"] = std::string(precision_name(model.precision));
+  metadata["isa"] = std::string(jit::isa_level_name(model.level));
+  for_each_linear(model, model.config,
+                  [&](const std::string& name, const PackedLinear& linear, int64_t, int64_t) {
+                    metadata[name + ".kernel"] = std::string(linear_kernel_name(linear_kernel(linear)));
+                    if (linear.input_scale.size()) metadata[name + ".smoothed"] = "true";
+                  });
+  return metadata;
+}
+
+void for_each_buffer(const PackedModel& model,
+                     const std::function<void(const PackedBuffer&)>& fn) {
+  auto emit = [&](std::string name, const jit::AlignedBuffer& buffer, size_t alignment) {
+    fn(PackedBuffer{std::move(name), {buffer.data(), buffer.size()}, alignment});
+  };
+  emit("embeddings.word", model.word_embeddings, kFloatAlignment);
+  emit("embeddings.position", model.position_embeddings, kFloatAlignment);
+  for_each_layer_norm(model, [&](const std::string& name, const PackedLayerNorm& norm) {
+    emit(name + ".gamma", norm.gamma, kFloatAlignment);
+    emit(name + ".beta", norm.beta, kFloatAlignment);
+  });
+  for_each_linear(model, model.config,
+                  [&](const std::string& name, const PackedLinear& linear, int64_t, int64_t) {
+                    std::visit(
+                        [&](const auto& w) {
+                          using W = std::decay_t<decltype(w)>;
+                          if constexpr (!std::is_same_v<W, std::monostate>) {
+                            emit(name + ".panels", w.panels, jit::AlignedBuffer::kAlignment);
+                          }
+                          if constexpr (std::is_same_v<W, HighwayF32Weights>) {
+                            emit(name + ".bias", w.bias, kFloatAlignment);
+                          }
+                        },
+                        linear.weights);
+                    if (linear.input_scale.size())
+                      emit(name + ".input_scale", linear.input_scale, kFloatAlignment);
+                  });
+}
+
+PackedModel rebuild_packed_model(const loader::ModelConfig& config,
+                                 const std::map<std::string, std::string>& metadata,
+                                 const BufferLookup& lookup, std::shared_ptr<const void> storage) {
+  auto field = [&](const std::string& key) -> const std::string& {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) throw_error("packed model: metadata has no '", key, "'");
+    return found->second;
+  };
+  auto borrow = [&](const std::string& name, size_t bytes, size_t alignment) {
+    const std::span<const std::byte> found = lookup(name);
+    if (found.size() != bytes) {
+      throw_error("packed model: buffer '", name, "' has ", found.size(), " bytes, expected ",
+                  bytes);
+    }
+    if (reinterpret_cast<uintptr_t>(found.data()) % alignment != 0)
+      throw_error("packed model: buffer '", name, "' is not aligned to ", alignment, " bytes");
+    return jit::AlignedBuffer::borrow(found.data(), found.size());
+  };
+  const size_t dim_bytes = static_cast<size_t>(config.dim) * sizeof(float);
+
+  PackedModel model;
+  model.config = config;
+  model.precision = parse_engine_precision(field("precision"));
+  const auto level = jit::parse_isa_level(field("isa"));
+  if (!level) throw_error("packed model: unknown isa '", field("isa"), "'");
+  model.level = *level;
+  model.word_embeddings = borrow("embeddings.word", config.vocab_size * dim_bytes, kFloatAlignment);
+  model.position_embeddings =
+      borrow("embeddings.position", config.max_position_embeddings * dim_bytes, kFloatAlignment);
+  model.layers.resize(static_cast<size_t>(parse_layer_count(config)));
+  for_each_layer_norm(model, [&](const std::string& name, PackedLayerNorm& norm) {
+    norm.gamma = borrow(name + ".gamma", dim_bytes, kFloatAlignment);
+    norm.beta = borrow(name + ".beta", dim_bytes, kFloatAlignment);
+  });
+  for_each_linear(model, config, [&](const std::string& name, PackedLinear& linear, int64_t n,
+                                     int64_t k) {
+    const std::string& kernel_name = field(name + ".kernel");
+    const auto kernel = parse_linear_kernel(kernel_name);
+    if (!kernel) throw_error("packed model: '", name, "' has unknown kernel '", kernel_name, "'");
+    if (!can_run(*kernel)) {
+      throw_error("packed model: '", name, "' was packed for ", kernel_name, " (isa ",
+                  field("isa"), "), which this CPU cannot run at level ",
+                  jit::isa_level_name(jit::cpu_features().level),
+                  "; pack the model again for this machine");
+    }
+    const size_t un = static_cast<size_t>(n), uk = static_cast<size_t>(k);
+    jit::AlignedBuffer panels =
+        borrow(name + ".panels", panel_bytes(*kernel, n, k), jit::AlignedBuffer::kAlignment);
+    switch (*kernel) {
+      case LinearKernel::kHighwayF32:
+        linear.weights = HighwayF32Weights{
+            n, k, std::move(panels), borrow(name + ".bias", un * sizeof(float), kFloatAlignment)};
+        break;
+      case LinearKernel::kJitF32:
+        linear.weights = jit::PackedF32Weights{un, uk, std::move(panels)};
+        break;
+      case LinearKernel::kJitBf16:
+        linear.weights = jit::PackedBf16Weights{un, uk, std::move(panels)};
+        break;
+      case LinearKernel::kJitInt8:
+        linear.weights = jit::PackedInt8Weights{un, uk, std::move(panels)};
+        break;
+    }
+    if (metadata.count(name + ".smoothed"))
+      linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
+  });
+  model.storage = std::move(storage);
+  return model;
+}
+
+}  // namespace encore::engine
