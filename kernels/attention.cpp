@@ -36,7 +36,9 @@ static_assert(kRows <= kMaxQueryRows);
 struct QueryBlock {
   float* queries = nullptr;           // [rows, head_dim], scaled copies of the block's queries
   const float* key_panels = nullptr;  // attention_layout.h
-  const float* values = nullptr;      // [keys_padded, head_dim_padded]
+  const float* score_ceiling = nullptr;  // null when no key below the last kept one is masked
+  const float* values = nullptr;         // V rows, value_stride apart
+  int64_t value_stride = 0;
   float* scores = nullptr;            // [rows, score_stride], one key block
   float* partial = nullptr;           // [rows, head_dim_padded], unnormalized across key blocks
   float* out = nullptr;               // the block's first output row
@@ -45,6 +47,46 @@ struct QueryBlock {
   int64_t head_dim_padded = 0;
   int64_t score_stride = 0;
 };
+
+// K rows [0, count) into key panels (attention_layout.h), zeros up to the panel's end: 4 keys at
+// a time through 4×4 transposes of 128-bit blocks, so each store writes 4 keys of one dimension
+// (a scalar transpose costs as much as the score tiles below 128 keys).
+void PackKeyPanels(const float* k, int64_t ldk, int64_t count, int64_t head_dim, float* panels) {
+  const auto panel_column = [&](int64_t key) {
+    return panels + key / kKeyPanel * head_dim * kKeyPanel + key % kKeyPanel;
+  };
+  int64_t key = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::Full128<float> d;
+  const hn::Full128<uint64_t> d64;
+  for (; key + 4 <= count; key += 4) {
+    const float* row = k + key * ldk;
+    float* out = panel_column(key);
+    int64_t i = 0;
+    for (; i + 4 <= head_dim; i += 4) {
+      const auto a0 = hn::LoadU(d, row + i), a1 = hn::LoadU(d, row + ldk + i);
+      const auto a2 = hn::LoadU(d, row + 2 * ldk + i), a3 = hn::LoadU(d, row + 3 * ldk + i);
+      const auto low01 = hn::BitCast(d64, hn::InterleaveLower(d, a0, a1));
+      const auto low23 = hn::BitCast(d64, hn::InterleaveLower(d, a2, a3));
+      const auto high01 = hn::BitCast(d64, hn::InterleaveUpper(d, a0, a1));
+      const auto high23 = hn::BitCast(d64, hn::InterleaveUpper(d, a2, a3));
+      hn::StoreU(hn::BitCast(d, hn::InterleaveLower(d64, low01, low23)), d, out + i * kKeyPanel);
+      hn::StoreU(hn::BitCast(d, hn::InterleaveUpper(d64, low01, low23)), d,
+                 out + (i + 1) * kKeyPanel);
+      hn::StoreU(hn::BitCast(d, hn::InterleaveLower(d64, high01, high23)), d,
+                 out + (i + 2) * kKeyPanel);
+      hn::StoreU(hn::BitCast(d, hn::InterleaveUpper(d64, high01, high23)), d,
+                 out + (i + 3) * kKeyPanel);
+    }
+    for (; i < head_dim; ++i)
+      for (int64_t j = 0; j < 4; ++j) out[i * kKeyPanel + j] = row[j * ldk + i];
+  }
+#endif
+  for (; key < (count + kKeyPanel - 1) / kKeyPanel * kKeyPanel; ++key) {
+    float* out = panel_column(key);
+    for (int64_t i = 0; i < head_dim; ++i) out[i * kKeyPanel] = key < count ? k[key * ldk + i] : 0.0f;
+  }
+}
 
 // scores[r, 0 .. NK·lanes) = queries[r] · K[key ..]ᵀ: per dimension, NK loads and R broadcasts.
 template <int R, int NK>
@@ -85,14 +127,20 @@ void Scores(const QueryBlock& b, int64_t first_key, int64_t count) {
 // running sum of a row: m' = max(m, scores), scores = exp(scores - m'), l = l·e^(m - m') + Σ scores;
 // rescale = e^(m - m') (0 on the first block, where m = -inf). Keys from `valid` on are padding.
 template <int R>
-void SoftmaxStep(const QueryBlock& b, int64_t count, int64_t valid, float* max, float* sum,
-                 float* rescale) {
+void SoftmaxStep(const QueryBlock& b, int64_t first_key, int64_t count, int64_t valid, float* max,
+                 float* sum, float* rescale) {
   const D d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   for (int r = 0; r < R; ++r) {
     float* row = b.scores + r * b.score_stride;
     // float32 lowest, as a masked key in transformers: its exp is exactly 0.
     std::fill(row + valid, row + count, std::numeric_limits<float>::lowest());
+    if (b.score_ceiling) {
+      for (int64_t j = 0; j < count; j += lanes) {
+        const V ceiling = hn::LoadU(d, b.score_ceiling + first_key + j);
+        hn::StoreU(hn::Min(hn::LoadU(d, row + j), ceiling), d, row + j);
+      }
+    }
     V m = hn::Set(d, max[r]);
     for (int64_t j = 0; j < count; j += lanes) m = hn::Max(m, hn::LoadU(d, row + j));
     const float new_max = hn::GetLane(hn::MaxOfLanes(d, m));
@@ -124,8 +172,8 @@ HWY_INLINE void ValueTile(const QueryBlock& b, int64_t first_key, int64_t count,
                                   hn::Set(d, rescale[r]));
     }
   }
-  const float* value = b.values + first_key * b.head_dim_padded + col;
-  for (int64_t j = 0; j < count; ++j, value += b.head_dim_padded) {
+  const float* value = b.values + first_key * b.value_stride + col;
+  for (int64_t j = 0; j < count; ++j, value += b.value_stride) {
     V x[NV];
     for (int v = 0; v < NV; ++v) x[v] = hn::LoadU(d, value + v * lanes);
     for (int r = 0; r < R; ++r) {
@@ -168,8 +216,16 @@ void Values(const QueryBlock& b, int64_t first_key, int64_t count, bool first,
 template <int R>
 void AttendRows(const QueryBlock& b, const float* q, int64_t ldq, float scale, int64_t keys) {
   // Scaled before the product, as the reference does, so the rounding is the same.
-  for (int r = 0; r < R; ++r)
-    for (int64_t i = 0; i < b.head_dim; ++i) b.queries[r * b.head_dim + i] = q[r * ldq + i] * scale;
+  const D d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  for (int r = 0; r < R; ++r) {
+    const float* in = q + r * ldq;
+    float* scaled = b.queries + r * b.head_dim;
+    int64_t i = 0;
+    for (; i + lanes <= b.head_dim; i += lanes)
+      hn::StoreU(hn::Mul(hn::LoadU(d, in + i), hn::Set(d, scale)), d, scaled + i);
+    for (; i < b.head_dim; ++i) scaled[i] = in[i] * scale;
+  }
 
   float max[R], sum[R], rescale[R], inverse_sum[R];
   std::fill(max, max + R, -std::numeric_limits<float>::infinity());
@@ -179,7 +235,7 @@ void AttendRows(const QueryBlock& b, const float* q, int64_t ldq, float scale, i
     const int64_t count = std::min(kKeyBlock, keys_padded - first_key);
     const int64_t valid = std::min(count, keys - first_key);
     Scores<R>(b, first_key, count);
-    SoftmaxStep<R>(b, count, valid, max, sum, rescale);
+    SoftmaxStep<R>(b, first_key, count, valid, max, sum, rescale);
     const bool last = first_key + count == keys_padded;
     if (last)
       for (int r = 0; r < R; ++r) inverse_sum[r] = 1.0f / sum[r];
@@ -205,13 +261,15 @@ void AttentionHead(const AttentionArgs& args, float* scratch) {
   for (int64_t j = 0; j < args.seq && !any_key; ++j) any_key = args.key_mask[j] != 0;
   const int32_t* mask = any_key ? args.key_mask : nullptr;
   const float scale = any_key ? args.scale : 0.0f;
-  // Masked keys have an exact 0 weight: packing only the others skips them (and padding).
-  const int64_t keys = pack_keys_and_values(args, mask, layout, scratch);
+  const SelectedKeys keys = select_keys(args, mask, layout, scratch);
+  PackKeyPanels(args.k, args.ldk, keys.count, args.head_dim, scratch + layout.key_panels);
 
   QueryBlock b;
   b.queries = scratch + layout.scaled_queries;
   b.key_panels = scratch + layout.key_panels;
-  b.values = scratch + layout.values;
+  b.score_ceiling = keys.score_ceiling;
+  b.values = keys.values;
+  b.value_stride = keys.value_stride;
   b.scores = scratch + layout.scores;
   b.partial = scratch + layout.partial_out;
   b.ld_out = args.ld_out;
@@ -221,7 +279,7 @@ void AttentionHead(const AttentionArgs& args, float* scratch) {
   for (int64_t q0 = 0; q0 < args.seq; q0 += kRows) {
     b.out = args.out + q0 * args.ld_out;
     AttendAnyRows<kRows>(std::min<int64_t>(kRows, args.seq - q0), b, args.q + q0 * args.ldq,
-                         args.ldq, scale, keys);
+                         args.ldq, scale, keys.count);
   }
 }
 

@@ -2,27 +2,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+
 
 namespace encore::kernels {
 namespace {
 
 int64_t round_up(int64_t value, int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
-}
-
-// Copies one key into its panel column and one value row, or zeros both when k_row is null.
-void pack_slot(const float* k_row, const float* v_row, int64_t slot, const AttentionLayout& layout,
-               int64_t head_dim, float* scratch) {
-  float* panel = scratch + layout.key_panels + slot / kKeyPanel * head_dim * kKeyPanel +
-                 slot % kKeyPanel;
-  float* value = scratch + layout.values + slot * layout.head_dim_padded;
-  for (int64_t d = 0; d < head_dim; ++d) panel[d * kKeyPanel] = k_row ? k_row[d] : 0.0f;
-  if (v_row) {
-    std::memcpy(value, v_row, static_cast<size_t>(head_dim) * sizeof(float));
-  } else {
-    std::fill(value, value + head_dim, 0.0f);
-  }
-  std::fill(value + head_dim, value + layout.head_dim_padded, 0.0f);
 }
 
 }  // namespace
@@ -39,7 +26,8 @@ AttentionLayout attention_layout(int64_t seq, int64_t head_dim) {
     return start;
   };
   layout.key_panels = take(layout.keys_padded * head_dim);
-  layout.values = take(layout.keys_padded * layout.head_dim_padded);
+  layout.values = take(head_dim % 16 == 0 ? 0 : layout.keys_padded * layout.head_dim_padded);
+  layout.score_ceiling = take(layout.keys_padded);
   layout.scaled_queries = take(kMaxQueryRows * head_dim);
   layout.scores = take(kMaxQueryRows * layout.score_stride);
   layout.partial_out = take(kMaxQueryRows * layout.head_dim_padded);
@@ -47,18 +35,37 @@ AttentionLayout attention_layout(int64_t seq, int64_t head_dim) {
   return layout;
 }
 
-int64_t pack_keys_and_values(const AttentionArgs& args, const int32_t* key_mask,
-                             const AttentionLayout& layout, float* scratch) {
-  int64_t count = 0;
-  for (int64_t j = 0; j < args.seq; ++j) {
-    if (key_mask && key_mask[j] == 0) continue;
-    pack_slot(args.k + j * args.ldk, args.v + j * args.ldv, count++, layout, args.head_dim,
-              scratch);
+SelectedKeys select_keys(const AttentionArgs& args, const int32_t* key_mask,
+                         const AttentionLayout& layout, float* scratch) {
+  SelectedKeys keys;
+  keys.count = args.seq;
+  if (key_mask) {
+    while (keys.count > 0 && key_mask[keys.count - 1] == 0) --keys.count;
+    if (std::find(key_mask, key_mask + keys.count, 0) != key_mask + keys.count) {
+      float* ceiling = scratch + layout.score_ceiling;
+      for (int64_t j = 0; j < round_up(keys.count, kKeyPanel); ++j) {
+        ceiling[j] = j < keys.count && key_mask[j] ? std::numeric_limits<float>::max()
+                                                   : std::numeric_limits<float>::lowest();
+      }
+      keys.score_ceiling = ceiling;
+    }
   }
-  for (int64_t slot = count; slot < round_up(count, kKeyPanel); ++slot) {
-    pack_slot(nullptr, nullptr, slot, layout, args.head_dim, scratch);
+
+  // The value tiles load whole 16-float groups; rows of another width get a zero-padded copy.
+  if (args.head_dim % 16 == 0) {
+    keys.values = args.v;
+    keys.value_stride = args.ldv;
+    return keys;
   }
-  return count;
+  float* values = scratch + layout.values;
+  for (int64_t j = 0; j < keys.count; ++j) {
+    float* row = values + j * layout.head_dim_padded;
+    std::memcpy(row, args.v + j * args.ldv, static_cast<size_t>(args.head_dim) * sizeof(float));
+    std::fill(row + args.head_dim, row + layout.head_dim_padded, 0.0f);
+  }
+  keys.values = values;
+  keys.value_stride = layout.head_dim_padded;
+  return keys;
 }
 
 }  // namespace encore::kernels

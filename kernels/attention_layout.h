@@ -1,5 +1,5 @@
-// Where attention_head keeps things inside the caller's scratch, and the packing of K and V into
-// it. Packing is scalar: O(seq·head_dim), against O(seq²·head_dim) for the two products.
+// Where attention_head keeps things inside the caller's scratch, and which keys it attends to
+// (the mask's ceiling, and a padded copy of V when its rows are not whole vectors).
 #pragma once
 
 #include <cstdint>
@@ -8,8 +8,8 @@
 
 namespace encore::kernels {
 
-// Keys are packed in panels of 16 (gemm_packed_b.h's layout: panel p holds keys [16p, 16p + 16)
-// as head_dim rows of 16 floats, K transposed), so the score tile loads one line per dimension.
+// K is packed as GEMM panels (gemm_packed_b.h: 16 keys × head_dim, transposed), so a score tile
+// loads one line per dimension.
 inline constexpr int64_t kKeyPanel = 16;
 // Scores of a query block are computed over at most this many keys at a time, so they stay in L1
 // (6 rows × 512 × 4 B = 12 KiB); longer sequences take one online-softmax step per key block.
@@ -23,7 +23,8 @@ struct AttentionLayout {
   int64_t head_dim_padded = 0;  // head_dim rounded up to 16 (whole vectors on every target)
   int64_t score_stride = 0;     // min(kKeyBlock, keys_padded)
   int64_t key_panels = 0;       // [keys_padded / 16][head_dim][16]
-  int64_t values = 0;           // [keys_padded][head_dim_padded]
+  int64_t values = 0;           // [keys_padded][head_dim_padded], used when head_dim % 16 != 0
+  int64_t score_ceiling = 0;    // [keys_padded]: float max, or float lowest (masked or padding)
   int64_t scaled_queries = 0;   // [kMaxQueryRows][head_dim]
   int64_t scores = 0;           // [kMaxQueryRows][score_stride]
   int64_t partial_out = 0;      // [kMaxQueryRows][head_dim_padded], unnormalized, across key blocks
@@ -32,9 +33,19 @@ struct AttentionLayout {
 
 AttentionLayout attention_layout(int64_t seq, int64_t head_dim);
 
-// Packs the keys the mask keeps (every key when `key_mask` is null) into the key panels and the
-// value rows, in order, zero-filling the slots up to the next panel; returns how many were packed.
-int64_t pack_keys_and_values(const AttentionArgs& args, const int32_t* key_mask,
-                             const AttentionLayout& layout, float* scratch);
+// The keys attention_head works on.
+struct SelectedKeys {
+  int64_t count = 0;                     // keys up to the last unmasked one (trailing ones dropped)
+  const float* score_ceiling = nullptr;  // set when a key below `count` is masked
+  const float* values = nullptr;         // V rows: the caller's, or the padded copy
+  int64_t value_stride = 0;
+};
+
+// Keys [0, count) are attended to; trailing masked keys (padding) are left out, as their weight is
+// exactly 0. A masked key before the last unmasked one gets a score ceiling of float lowest, which
+// is what transformers gives it. Copies V when its rows are not whole 16-float groups.
+// `key_mask` null or with at least one kept key. (K is packed by the SIMD code: attention.cpp.)
+SelectedKeys select_keys(const AttentionArgs& args, const int32_t* key_mask,
+                         const AttentionLayout& layout, float* scratch);
 
 }  // namespace encore::kernels

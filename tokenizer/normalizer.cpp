@@ -76,17 +76,6 @@ void Normalizer::add(char32_t c, uint32_t origin) {
   decompose_and_strip(c, origin);
 }
 
-size_t Normalizer::ascii_run_length(std::string_view bytes) const {
-  if (!pending_.empty()) return 0;
-  size_t n = 0;
-  while (n < bytes.size()) {
-    const auto byte = static_cast<unsigned char>(bytes[n]);
-    if (byte >= 128 || ascii_[byte].action != kKeep) break;
-    ++n;
-  }
-  return n;
-}
-
 void Normalizer::add_ascii_run(std::string_view run, uint32_t first_origin) {
   if (!in_word_) {
     out_->words.push_back({out_->char_count(), 0, -1});

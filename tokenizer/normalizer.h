@@ -35,7 +35,16 @@ class Normalizer {
   void add(char32_t c, uint32_t origin);
   // Length of the run of ASCII word characters (letters, digits: kept as they are or lowercased)
   // at the start of `bytes`; add_ascii_run() takes such a run in one go.
-  size_t ascii_run_length(std::string_view bytes) const;
+  size_t ascii_run_length(std::string_view bytes) const {
+    if (!pending_.empty()) return 0;
+    size_t n = 0;
+    while (n < bytes.size()) {
+      const auto byte = static_cast<unsigned char>(bytes[n]);
+      if (byte >= 128 || ascii_[byte].action != kKeep) break;
+      ++n;
+    }
+    return n;
+  }
   void add_ascii_run(std::string_view run, uint32_t first_origin);
   // Ends the piece: flushes marks waiting to be reordered and closes the current word.
   void end_piece();

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <type_traits>
 
@@ -25,6 +26,9 @@ class ScratchArray {
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }
   T& back() { return data_[size_ - 1]; }
+  const T* begin() const { return data_.get(); }
+  const T* end() const { return data_.get() + size_; }
+  operator std::span<const T>() const { return {data_.get(), size_}; }
 
   // Makes room for `extra` more elements.
   void reserve_more(size_t extra) {

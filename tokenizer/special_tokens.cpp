@@ -18,6 +18,9 @@ void SpecialTokenMatcher::add(std::string_view content, int32_t id) {
   });
   const auto first = static_cast<unsigned char>(content[0]);
   first_bytes_[first >> 6] |= uint64_t{1} << (first & 63);
+  const bool ascii_letter_or_digit =
+      (first >= '0' && first <= '9') || ((first | 0x20) >= 'a' && (first | 0x20) <= 'z');
+  if (ascii_letter_or_digit || first < 0x20 || first == 0x7F) may_start_inside_ascii_word_ = true;
 }
 
 SpecialTokenMatcher::Match SpecialTokenMatcher::match_slow(std::string_view text,

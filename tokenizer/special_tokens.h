@@ -28,6 +28,9 @@ class SpecialTokenMatcher {
     return match_slow(text, pos);
   }
   bool empty() const { return tokens_.empty(); }
+  // Whether a token may start in the middle of a run of ASCII letters and digits (one starting
+  // with a letter, a digit or a control character); BERT's ("[CLS]", ...) cannot.
+  bool may_start_inside_ascii_word() const { return may_start_inside_ascii_word_; }
 
  private:
   Match match_slow(std::string_view text, size_t pos) const;
@@ -37,6 +40,7 @@ class SpecialTokenMatcher {
   };
   std::vector<Token> tokens_;  // longest first
   std::array<uint64_t, 4> first_bytes_{};
+  bool may_start_inside_ascii_word_ = false;
 };
 
 }  // namespace encore::tok

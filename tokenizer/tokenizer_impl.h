@@ -27,17 +27,33 @@ namespace tok {
 
 // The tokens of one text before the template adds [CLS] / [SEP].
 struct SequenceTokens {
-  std::vector<int32_t> ids;
-  std::vector<Offset> offsets;
-  std::vector<Offset> byte_offsets;
-  std::vector<int32_t> word_ids;
-  std::vector<uint8_t> is_special;  // 1 for a special token found in the text itself
+  ScratchArray<int32_t> ids;
+  ScratchArray<Offset> offsets;
+  ScratchArray<Offset> byte_offsets;
+  ScratchArray<int32_t> word_ids;
+  ScratchArray<uint8_t> is_special;  // 1 for a special token found in the text itself
   void clear() {
     ids.clear();
     is_special.clear();
     offsets.clear();
     byte_offsets.clear();
     word_ids.clear();
+  }
+  // Room for `count` more tokens, appended with push_unchecked().
+  void reserve_more(size_t count) {
+    ids.reserve_more(count);
+    offsets.reserve_more(count);
+    byte_offsets.reserve_more(count);
+    word_ids.reserve_more(count);
+    is_special.reserve_more(count);
+  }
+  void push_unchecked(int32_t id, Offset offset, Offset byte_offset, int32_t word_id,
+                      bool special) {
+    ids.push_unchecked(id);
+    offsets.push_unchecked(offset);
+    byte_offsets.push_unchecked(byte_offset);
+    word_ids.push_unchecked(word_id);
+    is_special.push_unchecked(special);
   }
 };
 
@@ -51,10 +67,15 @@ class SequenceEncoder {
  private:
   void split_and_normalize(const Tokenizer::Impl& tokenizer, std::string_view text,
                            std::string_view what);
+  void fill_char_bytes(uint32_t char_index, size_t pos);
+  size_t take_ascii_words(const Tokenizer::Impl& tokenizer, std::string_view text, size_t pos,
+                          uint32_t char_index);
   Normalizer normalizer_;
   Words words_;
-  std::vector<Piece> pieces_;
-  ScratchArray<uint32_t> char_byte_;  // byte offset of each original character, plus the end
+  ScratchArray<Piece> pieces_;
+  // Byte offset of each original character, plus the end; filled lazily (fill_char_bytes()).
+  ScratchArray<uint32_t> char_byte_;
+  ScratchArray<char> lowered_;        // the text with A-Z lowercased: ASCII words' normalized bytes
 };
 
 }  // namespace tok

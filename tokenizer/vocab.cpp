@@ -76,18 +76,4 @@ void Vocab::insert_prefixes(std::string_view key, int32_t id, bool continuation)
   }
 }
 
-Vocab::Probe Vocab::probe(uint64_t state) const {
-  for (uint64_t i = slot_of(state) & mask_;; i = (i + 1) & mask_) {
-    const Entry& entry = entries_[i];
-    if (entry.witness < 0) return {false, -1};
-    if (entry.hash == state) return {true, entry.is_token ? entry.witness : -1};
-  }
-}
-
-int32_t Vocab::find_key(std::string_view key, bool continuation) const {
-  if (key.empty()) return -1;
-  const Probe found = probe(extend(root(continuation), key));
-  return found.id >= 0 && is_key_of(key, found.id, continuation) ? found.id : -1;
-}
-
 }  // namespace encore::tok

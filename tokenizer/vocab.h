@@ -38,11 +38,23 @@ class Vocab {
     for (const char byte : bytes) state = (state ^ static_cast<unsigned char>(byte)) * kPrime;
     return state;
   }
-  Probe probe(uint64_t state) const;
+  Probe probe(uint64_t state) const {
+    for (uint64_t i = slot_of(state) & mask_;; i = (i + 1) & mask_) {
+      const Entry& entry = entries_[i];
+      if (entry.witness < 0) return {false, -1};
+      if (entry.hash == state) return {true, entry.is_token ? entry.witness : -1};
+    }
+  }
   // Whether `key` really is token `id` (a hash collision would make a walk lie).
   bool is_key_of(std::string_view key, int32_t id, bool continuation) const {
-    return token(id).substr(continuation ? prefix_bytes_ : 0) == key &&
-           (!continuation || token(id).size() > prefix_bytes_);
+    const Span& span = tokens_[static_cast<size_t>(id)];
+    const size_t skip = continuation ? prefix_bytes_ : 0;
+    if (span.length != key.size() + skip || key.empty()) return false;
+    const char* bytes = text_.data() + span.offset + skip;
+    for (size_t i = 0; i < key.size(); ++i) {  // keys are short: no call to memcmp
+      if (bytes[i] != key[i]) return false;
+    }
+    return true;
   }
 
   std::string_view token(int32_t id) const;
@@ -69,7 +81,11 @@ class Vocab {
     return hash ^ (hash >> 33);
   }
   void insert_prefixes(std::string_view key, int32_t id, bool continuation);
-  int32_t find_key(std::string_view key, bool continuation) const;
+  int32_t find_key(std::string_view key, bool continuation) const {
+    if (key.empty()) return -1;
+    const Probe found = probe(extend(root(continuation), key));
+    return found.id >= 0 && is_key_of(key, found.id, continuation) ? found.id : -1;
+  }
 
   std::string text_;          // every token's bytes, back to back
   std::vector<Span> tokens_;  // by id

@@ -53,33 +53,32 @@ int32_t WordPiece::longest_piece(const Characters& characters, uint32_t start, u
 }
 
 template <typename Characters>
-void WordPiece::tokenize_characters(const Characters& characters, uint32_t begin, uint32_t end,
-                                    std::vector<Piece>& out) const {
+size_t WordPiece::tokenize_characters(const Characters& characters, uint32_t begin, uint32_t end,
+                                      Piece* out) const {
   if (end - begin > max_chars_) {
-    out.push_back({unk_id_, begin, end});
-    return;
+    out[0] = {unk_id_, begin, end};
+    return 1;
   }
-  const size_t first_piece = out.size();
+  size_t count = 0;
   for (uint32_t start = begin; start < end;) {
     uint32_t stop = start;
     const int32_t id = longest_piece(characters, start, end, start > begin, stop);
     if (id < 0) {  // a position no piece matches: the whole word is unknown
-      out.resize(first_piece);
-      out.push_back({unk_id_, begin, end});
-      return;
+      out[0] = {unk_id_, begin, end};
+      return 1;
     }
-    out.push_back({id, start, stop});
+    out[count++] = {id, start, stop};
     start = stop;
   }
+  return count;
 }
 
-void WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end,
-                         std::vector<Piece>& out) const {
-  tokenize_characters(words, begin, end, out);
+size_t WordPiece::tokenize(const Words& words, uint32_t begin, uint32_t end, Piece* out) const {
+  return tokenize_characters(words, begin, end, out);
 }
 
-void WordPiece::tokenize_ascii(std::string_view word, std::vector<Piece>& out) const {
-  tokenize_characters(AsciiCharacters{word}, 0, static_cast<uint32_t>(word.size()), out);
+size_t WordPiece::tokenize_ascii(std::string_view word, Piece* out) const {
+  return tokenize_characters(AsciiCharacters{word}, 0, static_cast<uint32_t>(word.size()), out);
 }
 
 }  // namespace encore::tok

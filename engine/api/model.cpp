@@ -4,6 +4,21 @@
 #include "support/error.h"
 
 namespace encore {
+namespace {
+
+engine::Precision engine_precision(Precision precision) {
+  switch (precision) {
+    case Precision::kFp32:
+      return engine::Precision::kFp32;
+    case Precision::kBf16:
+      return engine::Precision::kBf16;
+    case Precision::kInt8:
+      return engine::Precision::kInt8;
+  }
+  throw_error("unknown precision ", static_cast<int>(precision));
+}
+
+}  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOptions& options) {
   if (options.threads < 0)
@@ -17,8 +32,10 @@ std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOpti
   }
   const size_t max_length =
       std::min(tokenizer.model_max_length(), static_cast<size_t>(config.max_position_embeddings));
+  auto packed = std::make_shared<const engine::PackedModel>(
+      engine::pack_model(std::move(weights), engine_precision(options.precision)));
   return std::make_shared<const Model>(std::unique_ptr<Impl>(
-      new Impl{dir, options, std::move(tokenizer), std::move(weights), max_length}));
+      new Impl{dir, options, std::move(tokenizer), std::move(packed), max_length}));
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "encore/encore.h"
-#include "loader/distilbert_weights.h"
+#include "engine/packed_model.h"
 
 namespace encore {
 
@@ -13,10 +13,11 @@ struct Model::Impl {
   std::string path;
   ModelOptions options;
   Tokenizer tokenizer;
-  std::shared_ptr<const loader::DistilBertWeights> weights;
+  // Packed once at load (or mapped from a .encore file); shared by every Session's Encoder.
+  std::shared_ptr<const engine::PackedModel> packed;
   size_t max_length = 0;
 
-  const loader::ModelConfig& config() const { return weights->config; }
+  const loader::ModelConfig& config() const { return packed->config; }
 };
 
 }  // namespace encore

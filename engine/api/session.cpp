@@ -37,7 +37,7 @@ struct Session::Impl {
 
   explicit Impl(std::shared_ptr<const Model> m)
       : model(std::move(m)),
-        encoder(model->impl().weights, {.threads = model->options().threads}) {}
+        encoder(model->impl().packed, {.threads = model->options().threads}) {}
 
   const loader::ModelConfig& config() const { return model->impl().config(); }
 

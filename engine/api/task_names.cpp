@@ -27,7 +27,8 @@ constexpr NameTable<Aggregation, 5> kAggregations = {{{Aggregation::kNone, "none
                                                       {Aggregation::kMax, "max"}}};
 constexpr NameTable<Pooling, 3> kPoolings = {
     {{Pooling::kCls, "cls"}, {Pooling::kMean, "mean"}, {Pooling::kTokens, "tokens"}}};
-constexpr NameTable<Precision, 1> kPrecisions = {{{Precision::kFp32, "fp32"}}};
+constexpr NameTable<Precision, 3> kPrecisions = {
+    {{Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}, {Precision::kInt8, "int8"}}};
 
 template <typename Enum, size_t N>
 std::string_view name_of(const NameTable<Enum, N>& table, Enum value) {

@@ -25,7 +25,9 @@
 
 namespace encore {
 
-enum class Precision { kFp32 };
+// fp32: parity with the reference. int8: AVX-512 VNNI, per-row dynamic activation quantization,
+// per-channel weights (fp32 on a CPU without VNNI). bf16: AVX512_BF16 (fp32 without it).
+enum class Precision { kFp32, kBf16, kInt8 };
 
 struct ModelOptions {
   int threads = 0;  // per Session; 0 = every core the process may run on
@@ -46,7 +48,7 @@ enum class Aggregation { kNone, kSimple, kFirst, kAverage, kMax };
 enum class Pooling { kCls, kMean, kTokens };
 
 // Names as they appear on the command line and in HTTP requests ("classify", "softmax",
-// "average", "mean", "fp32"). The parse functions throw encore::Error listing the valid names.
+// "average", "mean", "fp32", "bf16", "int8"). The parse functions throw encore::Error listing the valid names.
 std::string_view task_name(Task task);
 Task parse_task(std::string_view name);
 std::string_view function_name(ClassificationFunction function);

@@ -1,10 +1,14 @@
-// layer_norm_row (with and without the fused residual) against a float64 reference.
+// layer_norm_row (with and without the fused residual) against a float64 reference, and its
+// quantizing variant against layer_norm_row and the int8 GEMM's own row quantizer.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
+#include "kernels/jit/quantized_rows.h"
 #include "kernels/layer_norm.h"
 #include "tests/kernels/for_each_target.h"
 
@@ -53,6 +57,42 @@ TEST_CASE("layer_norm_row matches float64 for dims 1..70 and 768, with and witho
           CHECK(std::abs(out[i] - expected[i]) <=
                 1e-6 * std::abs(gamma[i]) * (2 + std::abs(normalized)));
         }
+      }
+    }
+  });
+}
+
+TEST_CASE("layer_norm_row_quantized: out as layer_norm_row, q/scale/zero point as quantize_rows") {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<size_t> dims;
+  for (size_t n = 1; n <= 70; ++n) dims.push_back(n);
+  dims.push_back(768);
+  encore::test::for_each_target([&] {
+    for (size_t n : dims) {
+      for (const bool zero_gamma : {false, true}) {  // an all-zero output row: scale 0
+        std::vector<float> x(n), r(n), gamma(n), beta(n);
+        for (float& v : x) v = 3.0f + 2.0f * normal(rng);
+        for (float& v : r) v = normal(rng);
+        for (float& v : gamma) v = zero_gamma ? 0.0f : 1.0f + 0.1f * normal(rng);
+        gamma[n / 3] *= 12.0f;
+        for (float& v : beta) v = zero_gamma ? 0.0f : 0.05f * normal(rng);
+        std::vector<float> expected(n);
+        encore::kernels::layer_norm_row(x.data(), r.data(), gamma.data(), beta.data(),
+                                        expected.data(), n, 1e-12f);
+        std::vector<float> out(n);
+        std::vector<uint8_t> q(n);
+        float scale = -1.0f;
+        int32_t zero_point = -1;
+        encore::kernels::layer_norm_row_quantized(x.data(), r.data(), gamma.data(), beta.data(),
+                                                  out.data(), n, 1e-12f, q.data(), &scale,
+                                                  &zero_point);
+        CHECK(out == expected);
+        encore::jit::QuantizedRows rows;
+        encore::jit::quantize_rows(expected.data(), 1, n, n, rows);
+        CHECK(scale == rows.scale[0]);
+        CHECK(zero_point == rows.zero_point[0]);
+        CHECK(std::equal(q.begin(), q.end(), rows.data.begin()));
       }
     }
   });

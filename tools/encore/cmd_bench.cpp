@@ -27,7 +27,8 @@ int cmd_bench(int argc, char** argv) {
     return cmd_bench_sweep(argc, argv);
   }
   Args args("bench",
-            "encore bench --model DIR [--seq 8,16,...] [--batch 1,...] [--threads 1,2] [--iters N]",
+            "encore bench --model DIR [--seq 8,16,...] [--batch 1,...] [--threads 1,2] [--iters N]\n"
+            "             [--precision fp32|bf16|int8]",
             "Times the model's forward pass alone on random valid ids and prints latency CSV:\n"
             "seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms (progress on stderr).");
   args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors)")
@@ -48,9 +49,11 @@ int cmd_bench(int argc, char** argv) {
   const int64_t iters = args.get_int("iters", 1, 1 << 24);
   const int64_t warmup = args.get_int("warmup", 0, 1 << 24);
 
-  const auto weights =
-      std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(args.get("model")));
-  const loader::ModelConfig& config = weights->config;
+  // Packed once, shared by the Encoder of every thread count.
+  const auto model = std::make_shared<const engine::PackedModel>(engine::pack_model(
+      std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(args.get("model"))),
+      engine::parse_engine_precision(args.get("precision"))));
+  const loader::ModelConfig& config = model->config;
   for (int64_t seq : seqs) {
     if (seq > config.max_position_embeddings) {
       throw_error("--seq ", seq, " exceeds the model's max_position_embeddings ",
@@ -68,7 +71,7 @@ int cmd_bench(int argc, char** argv) {
   std::printf("seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms\n");
   std::fflush(stdout);
   for (int64_t threads : thread_counts) {
-    engine::Encoder encoder(weights,
+    engine::Encoder encoder(model,
                             {.threads = static_cast<int>(threads), .max_batch_tokens = max_tokens});
     for (int64_t seq : seqs) {
       for (int64_t batch : batches) {

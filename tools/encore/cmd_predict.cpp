@@ -187,7 +187,7 @@ int cmd_predict(int argc, char** argv) {
             "last_hidden_state; a bad line gets\n{\"error\": ...} and the run continues.");
   args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
       .option("threads", "N", "threads for the forward pass, 0 = all cores", "0")
-      .option("precision", "P", "fp32", "fp32")
+      .option("precision", "P", "fp32, bf16 or int8", "fp32")
       .option("task", "T", "auto (from the architecture), classify, tokens, embed or rank", "auto")
       .option("top-k", "K", "classify: labels to return, or 'all'", "1")
       .option("function", "F", "classify: softmax, sigmoid or none (default: from config.json)")

@@ -28,7 +28,7 @@ int cmd_serve(int argc, char** argv) {
       .option("host", "ADDR", "IPv4 or IPv6 address to listen on", "127.0.0.1")
       .option("port", "N", "TCP port; 0 picks a free one", "8080")
       .option("threads", "N", "cores the model uses per request; 0 = all", "0")
-      .option("precision", "P", "fp32", "fp32")
+      .option("precision", "P", "fp32, bf16 or int8", "fp32")
       .option("api-key", "KEY", "require Authorization: Bearer KEY (all routes but /health)")
       .option("max-body-bytes", "N", "larger request bodies get 413", "2097152")
       .option("max-connections", "N", "connections beyond this get 503 and are closed", "1024")
