@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libxbyak-dev libhwy-dev libutf8proc-dev doctest-dev libmimalloc-dev libsimdjson-dev
   zstd curl wrk                                                           # test data, clients
   python3-numpy python3-scipy                                             # reference model (tests)
+  python3-matplotlib python3-torch python3-onnx libopenblas0-pthread     # bench --sweep: charts, peers
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #include <algorithm>
 
+#include "engine/api/encore_model_file.h"
 #include "engine/api/model_impl.h"
+#include "loader/encore_file_reader.h"
 #include "support/error.h"
 
 namespace encore {
@@ -18,24 +20,56 @@ engine::Precision engine_precision(Precision precision) {
   throw_error("unknown precision ", static_cast<int>(precision));
 }
 
+Precision public_precision(engine::Precision precision) {
+  switch (precision) {
+    case engine::Precision::kFp32:
+      return Precision::kFp32;
+    case engine::Precision::kBf16:
+      return Precision::kBf16;
+    case engine::Precision::kInt8:
+      return Precision::kInt8;
+  }
+  throw_error("unknown precision ", static_cast<int>(precision));
+}
+
+void check_vocab_size(const std::string& path, const Tokenizer& tokenizer,
+                      const loader::ModelConfig& config) {
+  if (tokenizer.vocab_size() > static_cast<size_t>(config.vocab_size)) {
+    throw_error(path, ": the tokenizer has ", tokenizer.vocab_size(),
+                " tokens but config.json's vocab_size is ", config.vocab_size);
+  }
+}
+
+std::shared_ptr<const Model> make_model(const std::string& path, const ModelOptions& options,
+                                        Tokenizer tokenizer,
+                                        std::shared_ptr<const engine::PackedModel> packed) {
+  const auto& config = packed->config;
+  check_vocab_size(path, tokenizer, config);
+  const size_t max_length =
+      std::min(tokenizer.model_max_length(), static_cast<size_t>(config.max_position_embeddings));
+  return std::make_shared<const Model>(std::unique_ptr<Model::Impl>(
+      new Model::Impl{path, options, std::move(tokenizer), std::move(packed), max_length}));
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOptions& options) {
   if (options.threads < 0)
     throw_error("threads must be 0 (all cores) or more, not ", options.threads);
+  // A .encore file (encore optimize) is already packed, and its precision is the one it was
+  // packed for, whatever options.precision says.
+  if (loader::has_encore_magic(dir)) {
+    api::EncoreModel file = api::load_encore_model(dir);
+    ModelOptions file_options = options;
+    file_options.precision = public_precision(file.packed->precision);
+    return make_model(dir, file_options, std::move(file.tokenizer), std::move(file.packed));
+  }
   auto weights = std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(dir));
   Tokenizer tokenizer = Tokenizer::from_dir(dir);
-  const auto& config = weights->config;
-  if (tokenizer.vocab_size() > static_cast<size_t>(config.vocab_size)) {
-    throw_error(dir, ": the tokenizer has ", tokenizer.vocab_size(),
-                " tokens but config.json's vocab_size is ", config.vocab_size);
-  }
-  const size_t max_length =
-      std::min(tokenizer.model_max_length(), static_cast<size_t>(config.max_position_embeddings));
+  check_vocab_size(dir, tokenizer, weights->config);
   auto packed = std::make_shared<const engine::PackedModel>(
       engine::pack_model(std::move(weights), engine_precision(options.precision)));
-  return std::make_shared<const Model>(std::unique_ptr<Impl>(
-      new Impl{dir, options, std::move(tokenizer), std::move(packed), max_length}));
+  return make_model(dir, options, std::move(tokenizer), std::move(packed));
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

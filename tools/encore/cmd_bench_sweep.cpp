@@ -47,7 +47,7 @@ std::vector<int> int_list(const Args& args, const std::string& name, int64_t hi,
 }
 
 std::string default_model_dir() {
-  for (const std::string dir : {std::string("demo-model"), std::string(kSourceDir) + "/demo-model"}) {
+  for (const std::string& dir : {std::string("demo-model"), std::string(kSourceDir) + "/demo-model"}) {
     if (fs::exists(dir + "/config.json")) return dir;
   }
   throw_error("no --model given and no demo model found; make one with\n"
@@ -193,7 +193,7 @@ int cmd_bench_sweep(int argc, char** argv) {
   SweepContext context;
   context.command = "encore bench";
   for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) != "--restart") context.command += " " + shell_quote(argv[i]);
+    if (std::string_view(argv[i]) != "--restart") context.command.append(" ").append(shell_quote(argv[i]));
   }
   context.model_dir = settings.model_dir;
   context.date = utc_now();
