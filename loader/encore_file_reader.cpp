@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "loader/encore_file_checksum.h"
@@ -235,12 +234,6 @@ void EncoreFile::reject_unknown_blobs() const {
     throw_error(source_, ": unknown blobs ", unknown,
                 " (written by another encore version?); ", kRemedy);
   }
-}
-
-bool has_encore_magic(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, kMagic.size()> head{};
-  return in.read(head.data(), head.size()) && head == kMagic;
 }
 
 }  // namespace encore::loader

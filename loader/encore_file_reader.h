@@ -62,7 +62,4 @@ class EncoreFile {
   std::shared_ptr<const void> storage_;
 };
 
-// True when `path` is a regular file starting with the .encore magic (cheap: reads 8 bytes).
-bool has_encore_magic(const std::string& path);
-
 }  // namespace encore::loader

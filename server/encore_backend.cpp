@@ -1,5 +1,6 @@
 #include "server/encore_backend.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "engine/api/task_json.h"
@@ -32,8 +33,12 @@ class EncoreBackend::SessionLease {
   std::unique_ptr<Session> session_;
 };
 
-EncoreBackend::EncoreBackend(std::string model_path, ModelOptions options, std::optional<Task> task)
-    : model_path_(std::move(model_path)), options_(options), requested_task_(task) {}
+EncoreBackend::EncoreBackend(std::string model_path, ModelOptions options, std::optional<Task> task,
+                             size_t max_batch_tokens)
+    : model_path_(std::move(model_path)),
+      options_(options),
+      requested_task_(task),
+      max_batch_tokens_(max_batch_tokens) {}
 
 EncoreBackend::~EncoreBackend() = default;
 
@@ -44,13 +49,30 @@ void EncoreBackend::load() {
     throw_error(model_path_, ": a ", model_->architecture(), " checkpoint cannot run task '",
                 task_name(task_), "'");
   }
+  kernels_ = model_->kernel_info();
   auto session = std::make_unique<Session>(model_);
-  const Input warm_up = Input::of_text("warm up");
-  std::vector<Embedding> ignored;
-  session->embed({&warm_up, 1}, {},
-                 ignored);  // first-call allocations happen now, not on a request
+  warm_up(*session);
   return_session(std::move(session));
   ready_.store(true, std::memory_order_release);
+}
+
+// Runs the largest forward pass the server will run (one input of the maximum length, or a batch
+// of the batching budget), then the task on a short text, before /health turns 200: the arena is
+// grown and its pages touched, lazily built kernels exist and the task's buffers are sized, so no
+// request pays for a first time.
+void EncoreBackend::warm_up(Session& session) {
+  const size_t length = model_->max_length();
+  const size_t rows = std::max<size_t>(1, max_batch_tokens_ / length);
+  std::vector<int32_t> ids(length, model_->tokenizer().cls_id());
+  ids.back() = model_->tokenizer().sep_id();
+  const std::vector<Input> largest(rows, Input::of_ids(ids));
+  session.forward(largest);
+
+  PredictRequest request;
+  request.inputs = {Input::of_text("warm up")};
+  const PredictRequest* requests[] = {&request};
+  ModelAnswer answer;
+  predict_on(session, requests, {&answer, 1});
 }
 
 std::unique_ptr<Session> EncoreBackend::take_session() {
@@ -80,6 +102,10 @@ void EncoreBackend::describe(JsonWriter& info) const {
   info.key("max_length").value(static_cast<uint64_t>(model_->max_length()));
   info.key("hidden_size").value(model_->hidden_size());
   info.key("threads").value(model_->options().threads);
+  info.key("isa").value(kernels_.isa);
+  info.key("precision").value(kernels_.precision);
+  info.key("linear_kernels").value(kernels_.linear_kernels);
+  info.key("max_batch_tokens").value(static_cast<uint64_t>(max_batch_tokens_));
 }
 
 // The inputs of every request, in order: one padded batch for the Session.
@@ -131,22 +157,27 @@ void record_stats(const RunStats& stats, std::span<const Request* const> request
 
 void EncoreBackend::predict(std::span<const PredictRequest* const> requests,
                             std::span<ModelAnswer> answers) {
-  const auto start = SteadyClock::now();
   SessionLease session(*this);
+  predict_on(*session, requests, answers);
+}
+
+void EncoreBackend::predict_on(Session& session, std::span<const PredictRequest* const> requests,
+                               std::span<ModelAnswer> answers) {
+  const auto start = SteadyClock::now();
   const std::span<const Input> inputs = all_inputs(requests);
   const PredictRequest& parameters = *requests.front();
   switch (task_) {
     case Task::kClassify:
     case Task::kRank: {
       thread_local std::vector<std::vector<LabelScore>> results;
-      session->classify(inputs, parameters.classify, results);
+      session.classify(inputs, parameters.classify, results);
       write_answers(requests, results, answers,
                     [](JsonWriter& json, const auto& labels) { api::write_labels(json, labels); });
       break;
     }
     case Task::kTokens: {
       thread_local std::vector<std::vector<Entity>> results;
-      session->classify_tokens(inputs, parameters.tokens, results);
+      session.classify_tokens(inputs, parameters.tokens, results);
       write_answers(requests, results, answers, [&](JsonWriter& json, const auto& entities) {
         api::write_entities(json, entities, parameters.tokens.aggregation);
       });
@@ -154,14 +185,14 @@ void EncoreBackend::predict(std::span<const PredictRequest* const> requests,
     }
     case Task::kEmbed: {
       thread_local std::vector<Embedding> results;
-      session->embed(inputs, parameters.embed, results);
+      session.embed(inputs, parameters.embed, results);
       write_answers(requests, results, answers, [&](JsonWriter& json, const auto& embedding) {
         api::write_embedding(json, embedding, parameters.embed.pooling);
       });
       break;
     }
   }
-  record_stats(session->last_stats(), requests, start, answers);
+  record_stats(session.last_stats(), requests, start, answers);
 }
 
 void EncoreBackend::embed(std::span<const EmbedRequest* const> requests,

@@ -17,11 +17,14 @@ namespace encore::server {
 
 class EncoreBackend : public ModelBackend {
  public:
-  // `task` unset: the checkpoint's default task.
-  EncoreBackend(std::string model_path, ModelOptions options, std::optional<Task> task);
+  // `task` unset: the checkpoint's default task. `max_batch_tokens`: the dynamic-batching budget
+  // (0 = off), the largest forward pass load() warms up.
+  EncoreBackend(std::string model_path, ModelOptions options, std::optional<Task> task,
+                size_t max_batch_tokens = 0);
   ~EncoreBackend() override;
 
-  // Loads the model and warms one Session up; ready() turns true when it returns. Blocking:
+  // Loads the model and warms one Session up at the largest size it will run; ready() turns true
+  // when it returns. Blocking:
   // `encore serve` calls it on a thread of its own while the server already answers 503.
   // Throws encore::Error (bad folder, task the checkpoint cannot run).
   void load();
@@ -40,14 +43,19 @@ class EncoreBackend : public ModelBackend {
 
  private:
   class SessionLease;
+  void warm_up(Session& session);
+  void predict_on(Session& session, std::span<const PredictRequest* const> requests,
+                  std::span<ModelAnswer> answers);
   std::unique_ptr<Session> take_session();
   void return_session(std::unique_ptr<Session> session);
 
   std::string model_path_;
   ModelOptions options_;
   std::optional<Task> requested_task_;
+  size_t max_batch_tokens_ = 0;
   std::shared_ptr<const Model> model_;  // written once by load(), before ready_ is set
   Task task_ = Task::kClassify;
+  KernelInfo kernels_;
   std::atomic<bool> ready_{false};
   std::mutex sessions_mutex_;
   std::vector<std::unique_ptr<Session>> idle_sessions_;

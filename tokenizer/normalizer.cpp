@@ -32,6 +32,7 @@ void Normalizer::build_ascii_actions() {
     } else {
       ascii.action = kKeep;
     }
+    ascii_word_byte_[c] = ascii.action == kKeep;
   }
   ascii_built_ = true;
 }

@@ -38,11 +38,7 @@ class Normalizer {
   size_t ascii_run_length(std::string_view bytes) const {
     if (!pending_.empty()) return 0;
     size_t n = 0;
-    while (n < bytes.size()) {
-      const auto byte = static_cast<unsigned char>(bytes[n]);
-      if (byte >= 128 || ascii_[byte].action != kKeep) break;
-      ++n;
-    }
+    while (n < bytes.size() && is_ascii_word_byte(static_cast<unsigned char>(bytes[n]))) ++n;
     return n;
   }
   void add_ascii_run(std::string_view run, uint32_t first_origin);
@@ -53,6 +49,8 @@ class Normalizer {
   // (no ASCII character decomposes, is a mark or a Chinese character).
   enum AsciiAction : uint8_t { kDrop = 0, kSpace = 1, kIsolate = 2, kKeep = 3 };
   AsciiAction ascii_action(unsigned char byte) const { return ascii_[byte].action; }
+  // An ASCII character kept as it is or lowercased (kKeep); false for every byte >= 128.
+  bool is_ascii_word_byte(unsigned char byte) const { return ascii_word_byte_[byte]; }
   // No word is open and no mark waits: what comes next starts afresh.
   bool at_word_boundary() const { return !in_word_ && pending_.empty(); }
   // At a word boundary, the caller handled original characters up to `last_origin` itself
@@ -80,6 +78,7 @@ class Normalizer {
     char normalized;
   };
   std::array<Ascii, 128> ascii_{};
+  std::array<bool, 256> ascii_word_byte_{};
   bool ascii_built_ = false;
 
   const CharFlagTable* flags_ = nullptr;

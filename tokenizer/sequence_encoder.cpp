@@ -40,9 +40,6 @@ size_t SequenceEncoder::take_ascii_words(const Tokenizer::Impl& tokenizer, std::
                                          size_t pos, uint32_t char_index) {
   const size_t size = text.size();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const auto is_word_byte = [&](size_t i) {
-    return bytes[i] < 128 && normalizer_.ascii_action(bytes[i]) == Normalizer::kKeep;
-  };
   const uint32_t first_char_minus_pos = char_index - static_cast<uint32_t>(pos);
   size_t p = pos;
   while (p < size) {
@@ -56,7 +53,7 @@ size_t SequenceEncoder::take_ascii_words(const Tokenizer::Impl& tokenizer, std::
     if (action == Normalizer::kDrop) break;
     size_t end = p + 1;
     if (action == Normalizer::kKeep) {
-      while (end < size && is_word_byte(end)) ++end;
+      while (end < size && normalizer_.is_ascii_word_byte(bytes[end])) ++end;
       const size_t run = end - p;
       end = p + first_special_start(tokenizer, text, p, run);
       if (end == p + run && end < size &&

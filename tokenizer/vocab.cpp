@@ -34,6 +34,14 @@ void Vocab::finish(std::string_view continuing_subword_prefix) {
   const size_t capacity = std::bit_ceil(prefixes + 16);
   entries_.assign(capacity, {});
   mask_ = capacity - 1;
+  size_t short_keys = 0;
+  for (size_t id = 0; id < tokens_.size(); ++id) {
+    const std::string_view token = this->token(static_cast<int32_t>(id));
+    short_keys += token.size() <= ShortKeys::kMaxBytes;
+    short_keys += token.size() > prefix_bytes_ && token.size() <= prefix_bytes_ + ShortKeys::kMaxBytes &&
+                  token.starts_with(continuing_subword_prefix);
+  }
+  short_keys_.reset(short_keys);
   // From the highest id down, and the first entry of a key stays: when a token is listed twice,
   // the later line's id wins, as in HF.
   for (size_t i = tokens_.size(); i-- > 0;) {
@@ -41,8 +49,10 @@ void Vocab::finish(std::string_view continuing_subword_prefix) {
     const auto id = static_cast<int32_t>(i);
     const std::string_view token = this->token(id);
     insert_prefixes(token, id, false);
+    short_keys_.add_if_absent(token, false, id);
     if (token.size() > prefix_bytes_ && token.starts_with(continuing_subword_prefix)) {
       insert_prefixes(token.substr(prefix_bytes_), id, true);
+      short_keys_.add_if_absent(token.substr(prefix_bytes_), true, id);
     }
   }
 }

@@ -4,6 +4,7 @@
 // by a 64-bit hash that extends one character at a time. A walk stops as soon as the bytes read
 // are no token's prefix, so the longest match costs one probe per character instead of one
 // lookup per candidate length. Entries keep enough to check their bytes: a match is verified.
+// Exact lookups of keys up to 16 bytes, most of them, go to a table that holds the keys inline.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tokenizer/short_keys.h"
 
 namespace encore::tok {
 
@@ -82,7 +85,7 @@ class Vocab {
   }
   void insert_prefixes(std::string_view key, int32_t id, bool continuation);
   int32_t find_key(std::string_view key, bool continuation) const {
-    if (key.empty()) return -1;
+    if (key.size() <= ShortKeys::kMaxBytes) return short_keys_.find(key, continuation);
     const Probe found = probe(extend(root(continuation), key));
     return found.id >= 0 && is_key_of(key, found.id, continuation) ? found.id : -1;
   }
@@ -94,6 +97,7 @@ class Vocab {
   size_t max_key_bytes_ = 0;
   std::vector<Entry> entries_;
   uint64_t mask_ = 0;
+  ShortKeys short_keys_;  // exact lookups of keys up to 16 bytes (most of them)
 };
 
 }  // namespace encore::tok

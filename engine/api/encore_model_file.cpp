@@ -201,4 +201,16 @@ EncoreModel load_encore_model(const std::string& path) {
   return EncoreModel{std::move(tokenizer), std::move(packed)};
 }
 
+bool is_encore_path(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(path, error);
+}
+
+std::shared_ptr<const engine::PackedModel> load_packed_model(const std::string& path,
+                                                             engine::Precision precision) {
+  if (is_encore_path(path)) return load_encore_model(path).packed;
+  return std::make_shared<const engine::PackedModel>(engine::pack_model(
+      std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(path)), precision));
+}
+
 }  // namespace encore::api

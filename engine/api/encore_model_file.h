@@ -31,4 +31,13 @@ struct EncoreModel {
 };
 EncoreModel load_encore_model(const std::string& path);
 
+// A model path naming a regular file is read as a .encore file (a folder is a Hugging Face
+// checkpoint), so a foreign file gets "not a .encore file" rather than "folder not found".
+bool is_encore_path(const std::string& path);
+
+// The packed model of a .encore file (its own precision) or of a Hugging Face folder packed now
+// for `precision`: what tools that drive the Encoder directly (encore bench) load.
+std::shared_ptr<const engine::PackedModel> load_packed_model(const std::string& path,
+                                                             engine::Precision precision);
+
 }  // namespace encore::api

@@ -2,7 +2,6 @@
 
 #include "engine/api/encore_model_file.h"
 #include "engine/api/model_impl.h"
-#include "loader/encore_file_reader.h"
 #include "support/error.h"
 
 namespace encore {
@@ -58,7 +57,7 @@ std::shared_ptr<const Model> Model::load(const std::string& dir, const ModelOpti
     throw_error("threads must be 0 (all cores) or more, not ", options.threads);
   // A .encore file (encore optimize) is already packed, and its precision is the one it was
   // packed for, whatever options.precision says.
-  if (loader::has_encore_magic(dir)) {
+  if (api::is_encore_path(dir)) {
     api::EncoreModel file = api::load_encore_model(dir);
     ModelOptions file_options = options;
     file_options.precision = public_precision(file.packed->precision);

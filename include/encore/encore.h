@@ -59,6 +59,14 @@ std::string_view pooling_name(Pooling pooling);
 Pooling parse_pooling(std::string_view name);
 Precision parse_precision(std::string_view name);
 
+// What a model's forward pass runs on (GET /info, logs).
+struct KernelInfo {
+  std::string isa;        // the ISA level the weights were packed for: "avx512_vnni", "avx512" or
+                          // "portable" (the CPU's best, unless ENCORE_ISA lowers it)
+  std::string precision;  // as requested: "fp32", "bf16" or "int8"
+  std::string linear_kernels;  // the Linear layers' GEMMs, distinct, joined by '+' ("jit_int8")
+};
+
 // A model folder loaded once and shared, immutable, by every Session.
 class Model {
  public:
@@ -77,6 +85,7 @@ class Model {
   const Tokenizer& tokenizer() const;
   const std::string& path() const;
   const ModelOptions& options() const;
+  KernelInfo kernel_info() const;
 
   // Internal (engine/api/model_impl.h): Impl is opaque to applications, so only load() builds one.
   struct Impl;

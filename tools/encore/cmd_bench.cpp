@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/api/encore_model_file.h"
 #include "engine/encoder.h"
 #include "loader/distilbert_weights.h"
 #include "support/error.h"
@@ -31,7 +32,7 @@ int cmd_bench(int argc, char** argv) {
             "             [--precision fp32|bf16|int8]",
             "Times the model's forward pass alone on random valid ids and prints latency CSV:\n"
             "seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms (progress on stderr).");
-  args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors)")
+  args.option("model", "DIR|FILE", "Hugging Face model folder, or a .encore file (encore optimize)")
       .option("seq", "S,..", "sequence lengths", "8,16,32,64,128,256,384,512")
       .option("batch", "B,..", "batch sizes", "1")
       .option("threads", "T,..", "thread counts (0 = every allowed core)", "1")
@@ -50,9 +51,8 @@ int cmd_bench(int argc, char** argv) {
   const int64_t warmup = args.get_int("warmup", 0, 1 << 24);
 
   // Packed once, shared by the Encoder of every thread count.
-  const auto model = std::make_shared<const engine::PackedModel>(engine::pack_model(
-      std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(args.get("model"))),
-      engine::parse_engine_precision(args.get("precision"))));
+  const auto model = api::load_packed_model(args.get("model"),
+                                            engine::parse_engine_precision(args.get("precision")));
   const loader::ModelConfig& config = model->config;
   for (int64_t seq : seqs) {
     if (seq > config.max_position_embeddings) {

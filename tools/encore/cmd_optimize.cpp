@@ -46,11 +46,11 @@ jit::IsaLevel read_isa(const Args& args) {
   return *level;
 }
 
-// One line on stderr about every 5% (and at the end), with the time left.
-void print_progress(size_t done, size_t total, Clock::time_point start) {
-  const size_t step = std::max<size_t>(1, total / 20);
-  if (done % step != 0 && done != total) return;
+// One line on stderr every few seconds (and at the end), with the time left.
+void print_progress(size_t done, size_t total, Clock::time_point start, double& last_print) {
   const double elapsed = seconds_since(start);
+  if (elapsed - last_print < 3 && done != total) return;
+  last_print = elapsed;
   const double left = elapsed / static_cast<double>(done) * static_cast<double>(total - done);
   std::fprintf(stderr, "optimize: accuracy %zu/%zu texts, %.0f s elapsed, ~%.0f s left\n", done,
                total, elapsed, left);
@@ -109,9 +109,10 @@ int cmd_optimize(int argc, char** argv) {
       Model::load(model_dir, {.threads = threads, .precision = Precision::kFp32});
   const auto candidate = Model::load(out, {.threads = threads});
   const auto report_start = Clock::now();
+  double last_print = 0;
   const AccuracyReport report =
       compare_models(reference, candidate, texts, [&](size_t done, size_t total) {
-        print_progress(done, total, report_start);
+        print_progress(done, total, report_start, last_print);
       });
   const std::string text = format_accuracy_report(report, args.get("precision") + " (" + out + ")");
   std::fwrite(text.data(), 1, text.size(), stdout);

@@ -185,9 +185,9 @@ int cmd_predict(int argc, char** argv) {
             "With --jsonl, reads lines {\"text\", \"text_pair\"?} or {\"ids\"} from stdin and "
             "writes one line each\nwith the raw outputs: ids plus logits, token_logits or "
             "last_hidden_state; a bad line gets\n{\"error\": ...} and the run continues.");
-  args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
+  args.option("model", "DIR|FILE", "Hugging Face model folder, or a .encore file (encore optimize)")
       .option("threads", "N", "threads for the forward pass, 0 = all cores", "0")
-      .option("precision", "P", "fp32, bf16 or int8", "fp32")
+      .option("precision", "P", "fp32, bf16 or int8 (a .encore file keeps its own)", "fp32")
       .option("task", "T", "auto (from the architecture), classify, tokens, embed or rank", "auto")
       .option("top-k", "K", "classify: labels to return, or 'all'", "1")
       .option("function", "F", "classify: softmax, sigmoid or none (default: from config.json)")

@@ -22,13 +22,13 @@ int cmd_serve(int argc, char** argv) {
       "serve", "encore serve --model DIR [options]",
       "Serves one model and one task over HTTP/1.1: POST /predict, /embed, /rerank, /tokenize;\n"
       "GET /health, /info, /metrics. Errors are JSON {\"error\", \"error_type\"}.");
-  args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
+  args.option("model", "DIR|FILE", "Hugging Face model folder, or a .encore file (encore optimize)")
       .option("task", "TASK", "classify, tokens, embed, rank, or auto (from the checkpoint)",
               "auto")
       .option("host", "ADDR", "IPv4 or IPv6 address to listen on", "127.0.0.1")
       .option("port", "N", "TCP port; 0 picks a free one", "8080")
       .option("threads", "N", "cores the model uses per request; 0 = all", "0")
-      .option("precision", "P", "fp32, bf16 or int8", "fp32")
+      .option("precision", "P", "fp32, bf16 or int8 (a .encore file keeps its own)", "fp32")
       .option("api-key", "KEY", "require Authorization: Bearer KEY (all routes but /health)")
       .option("max-body-bytes", "N", "larger request bodies get 413", "2097152")
       .option("max-connections", "N", "connections beyond this get 503 and are closed", "1024")
@@ -52,7 +52,7 @@ int cmd_serve(int argc, char** argv) {
   options.max_connections = static_cast<size_t>(args.get_int("max-connections", 1, 1'000'000));
   options.queue_size = static_cast<size_t>(args.get_int("queue-size", 0, 1'000'000));
   options.batching.max_batch_tokens =
-      static_cast<size_t>(args.get_int("max-batch-tokens", 0, 1'000'000));
+      static_cast<size_t>(args.get_int("max-batch-tokens", 0, 65536));
   options.batching.max_wait =
       std::chrono::microseconds(args.get_int("max-wait-us", 0, 10'000'000));
   options.idle_timeout = std::chrono::milliseconds(args.get_int("idle-timeout-ms", 1, 86'400'000));
@@ -66,7 +66,8 @@ int cmd_serve(int argc, char** argv) {
   const std::optional<Task> served_task =
       task == "auto" ? std::nullopt : std::optional<Task>(parse_task(task));
 
-  server::EncoreBackend backend(args.get("model"), model_options, served_task);
+  server::EncoreBackend backend(args.get("model"), model_options, served_task,
+                                options.batching.max_batch_tokens);
   server::Metrics metrics;
   server::Router router(
       backend, metrics,

@@ -41,7 +41,7 @@ std::vector<Group> pending_groups(const SweepSettings& settings) {
 }
 
 double group_seconds(const Group& group, const TimeEstimate& estimate, size_t from = 0) {
-  double seconds = from == 0 ? TimeEstimate::kStartupSeconds : 0;
+  double seconds = from == 0 ? TimeEstimate::startup_seconds(group.system) : 0;
   for (size_t i = from; i < group.points.size(); ++i) {
     seconds += estimate.config_seconds(group.system, group.points[i]);
   }

@@ -35,6 +35,13 @@ double TimeEstimate::iteration_ms(const System& system, const Point& point) cons
   return ms;
 }
 
+double TimeEstimate::startup_seconds(const System& system) {
+  // Seen on a full-size model: node + ONNX Runtime's graph optimization, python + torch import.
+  if (system.name == "onnxruntime") return 8;
+  if (system.name == "pytorch") return 10;
+  return 2;
+}
+
 double TimeEstimate::config_seconds(const System& system, const Point& point) const {
   const double ms = iteration_ms(system, point);
   const double timed_ms = std::clamp(budget_.budget_ms, static_cast<double>(budget_.min_iters) * ms,

@@ -23,8 +23,8 @@ class TimeEstimate {
   // A measured mean corrects later predictions for the same system and cores.
   void observe(const System& system, const Point& point, double mean_ms);
 
-  // Starting a peer process or a server, loading the model: once per system and cores.
-  static constexpr double kStartupSeconds = 3.0;
+  // Starting a peer process or a server and loading the model: once per system and cores.
+  static double startup_seconds(const System& system);
 
  private:
   double fixed_ms_, per_token_ms_;
