@@ -84,6 +84,21 @@ struct Encoder::Impl {
         pin(options.pin_threads),
         pool(options.threads > 0 ? options.threads : static_cast<int>(cpus.size()), pin, cpus) {
     reserve(options.max_batch_tokens > 0 ? options.max_batch_tokens : kDefaultMaxBatchTokens);
+    prepare_linears();
+  }
+
+  // Every Linear as layer() and heads() call it.
+  void prepare_linears() {
+    for (const PackedLayer& layer : model->layers) {
+      linears.prepare(layer.qkv, LinearActivation::kNone, false);
+      linears.prepare(layer.out, LinearActivation::kNone, true);
+      linears.prepare(layer.ffn_in, activation, false);
+      linears.prepare(layer.ffn_out, LinearActivation::kNone, true);
+    }
+    if (!model->pre_classifier.empty())
+      linears.prepare(model->pre_classifier, LinearActivation::kRelu, false);
+    if (!model->classifier.empty())
+      linears.prepare(model->classifier, LinearActivation::kNone, false);
   }
 
   void reserve(int64_t tokens) {

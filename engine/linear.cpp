@@ -14,8 +14,6 @@ constexpr std::string_view kKernelNames[] = {"", "highway_f32", "jit_f32", "jit_
 
 // Below this many activation elements one thread quantizes (or converts) alone: a job costs more.
 constexpr int64_t kParallelConversionElements = 32 * 1024;
-// Distinct shapes a runner keeps plans for before starting over (a server sees every length).
-constexpr size_t kMaxPlansPerKernel = 256;
 
 jit::Epilogue jit_epilogue(LinearActivation activation, bool residual) {
   jit::Epilogue epilogue;
@@ -143,15 +141,37 @@ PackedLinear pack_linear(LinearKernel kernel, const float* weight, const float* 
 }
 
 template <class Gemm>
-const Gemm& LinearRunner::plan(std::map<PlanKey, Gemm>& plans, const PlanKey& key) {
-  auto found = plans.find(key);
-  if (found != plans.end()) return found->second;
-  if (plans.size() >= kMaxPlansPerKernel) plans.clear();
+const Gemm& LinearRunner::PlanCache<Gemm>::get(const PlanKey& key) {
+  for (const auto& slot : slots)
+    if (slot && slot->first == key) return slot->second;
   const auto& [m, n, k, activation, residual] = key;
-  return plans
-      .try_emplace(key, static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
-                   jit_epilogue(activation, residual))
-      .first->second;
+  auto& slot = slots[next];
+  next = (next + 1) % kSlots;
+  slot.emplace(std::piecewise_construct, std::forward_as_tuple(key),
+               std::forward_as_tuple(static_cast<size_t>(m), static_cast<size_t>(n),
+                                     static_cast<size_t>(k), jit_epilogue(activation, residual)));
+  return slot->second;
+}
+
+void LinearRunner::prepare(const PackedLinear& linear, LinearActivation activation,
+                           bool residual) {
+  const int64_t n = linear.out_features(), k = linear.in_features();
+  const jit::Epilogue epilogue = jit_epilogue(activation, residual);
+  for (size_t rows = 1; rows <= jit::kMaxRows; ++rows) {
+    switch (linear_kernel(linear)) {
+      case LinearKernel::kHighwayF32:
+        return;
+      case LinearKernel::kJitF32:
+        jit::F32Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
+        break;
+      case LinearKernel::kJitBf16:
+        jit::Bf16Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
+        break;
+      case LinearKernel::kJitInt8:
+        jit::Int8Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
+        break;
+    }
+  }
 }
 
 void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const LinearCall& call) {
@@ -180,14 +200,14 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
     }
     case LinearKernel::kJitF32: {
       const auto& w = std::get<jit::PackedF32Weights>(linear.weights);
-      const jit::F32Gemm& gemm = plan(f32_plans_, key);
+      const jit::F32Gemm& gemm = f32_plans_.get(key);
       return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
         gemm.run(call.x, x_stride, w, jit_output(call), range);
       });
     }
     case LinearKernel::kJitBf16: {
       const auto& w = std::get<jit::PackedBf16Weights>(linear.weights);
-      const jit::Bf16Gemm& gemm = plan(bf16_plans_, key);
+      const jit::Bf16Gemm& gemm = bf16_plans_.get(key);
       jit::shape_bf16_rows(rows, static_cast<size_t>(k), bf16_rows_);
       for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
         jit::convert_row_range_to_bf16(call.x, x_stride, static_cast<size_t>(first),
@@ -199,7 +219,7 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
     }
     case LinearKernel::kJitInt8: {
       const auto& w = std::get<jit::PackedInt8Weights>(linear.weights);
-      const jit::Int8Gemm& gemm = plan(int8_plans_, key);
+      const jit::Int8Gemm& gemm = int8_plans_.get(key);
       const float* column_scale =
           linear.input_scale.size() ? reinterpret_cast<const float*>(linear.input_scale.data())
                                     : nullptr;

@@ -11,8 +11,8 @@
 //   ** jit_f32 when the CPU lacks AVX512_BF16.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -61,16 +61,26 @@ struct LinearCall {
 // Not thread-safe: one per Encoder; each run() spreads its work over the pool.
 class LinearRunner {
  public:
+  // Generates, ahead of any request, the code every row count will need for this Linear called
+  // this way (JIT kernels differ only by their row block, 1..6 rows), so no forward pass waits for
+  // code generation or allocates for it.
+  void prepare(const PackedLinear& linear, LinearActivation activation, bool residual);
   void run(ThreadPool& pool, const PackedLinear& linear, const LinearCall& call);
 
  private:
   using PlanKey = std::tuple<int64_t, int64_t, int64_t, LinearActivation, bool>;  // m n k act res
+  // The plans of the last kSlots shapes, replaced round robin: fixed storage, no allocation.
   template <class Gemm>
-  const Gemm& plan(std::map<PlanKey, Gemm>& plans, const PlanKey& key);
+  struct PlanCache {
+    static constexpr size_t kSlots = 48;
+    std::array<std::optional<std::pair<PlanKey, Gemm>>, kSlots> slots;
+    size_t next = 0;
+    const Gemm& get(const PlanKey& key);
+  };
 
-  std::map<PlanKey, jit::Int8Gemm> int8_plans_;
-  std::map<PlanKey, jit::F32Gemm> f32_plans_;
-  std::map<PlanKey, jit::Bf16Gemm> bf16_plans_;
+  PlanCache<jit::Int8Gemm> int8_plans_;
+  PlanCache<jit::F32Gemm> f32_plans_;
+  PlanCache<jit::Bf16Gemm> bf16_plans_;
   jit::QuantizedRows quantized_;
   jit::Bf16Rows bf16_rows_;
 };

@@ -1,5 +1,6 @@
 #include "engine/packed_model.h"
 
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 
@@ -148,6 +149,13 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
   const LinearKernel layer_kernel = kernel_for(precision, level, has_bf16);
   // The heads read one row per sequence: tiny work, and the logits are what users see.
   const LinearKernel head_kernel = kernel_for(Precision::kFp32, level, has_bf16);
+  if (precision != Precision::kFp32 && layer_kernel != kernel_for(precision, jit::IsaLevel::avx512_vnni, true)) {
+    std::fprintf(stderr, "encore: %s needs %s; this CPU (level %s%s) runs it as %s\n",
+                 std::string(precision_name(precision)).c_str(),
+                 precision == Precision::kInt8 ? "AVX-512 VNNI" : "AVX512_BF16",
+                 std::string(jit::isa_level_name(level)).c_str(), has_bf16 ? "" : ", no bf16",
+                 std::string(linear_kernel_name(layer_kernel)).c_str());
+  }
   const loader::DistilBertWeights& w = *weights;
   PackedModel model;
   model.config = w.config;

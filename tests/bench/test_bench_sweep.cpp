@@ -31,7 +31,8 @@ Run run(const std::string& arguments) {
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   char chunk[4096];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof(chunk), pipe)) > 0;) result.output.append(chunk, n);
+  for (size_t n; (n = std::fread(chunk, 1, sizeof(chunk), pipe)) > 0;)
+    result.output.append(chunk, n);
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -90,8 +91,9 @@ TEST_CASE("a quick sweep writes the CSV, JSON, report and charts, and resumes wi
   Workspace workspace;
   const std::string model = (workspace.dir / "tiny").string();
   const fs::path out = workspace.dir / "out";
-  REQUIRE(run("demo-model --out " + model + " --dim 32 --heads 2 --layers 2 --hidden 64")
-              .exit_code == 0);
+  REQUIRE(
+      run("demo-model --out " + model + " --dim 32 --heads 2 --layers 2 --hidden 64").exit_code ==
+      0);
   // Tiny budgets: the point is the structure, not the numbers.
   const std::string sweep = "bench --sweep --quick --model " + model + " --out " + out.string() +
                             " --budget-ms 5 --min-iters 2 --max-iters 5 --warmup 1";
@@ -145,8 +147,8 @@ TEST_CASE("a quick sweep writes the CSV, JSON, report and charts, and resumes wi
     const auto fields = fields_of(lines[i]);
     if (fields.size() != 17) continue;  // the torn row, left in place and ignored
     ++rows;
-    const std::string key = fields[0] + "," + fields[1] + "," + fields[2] + "," + fields[3] +
-                            "," + fields[4] + "," + fields[5];
+    const std::string key = fields[0] + "," + fields[1] + "," + fields[2] + "," + fields[3] + "," +
+                            fields[4] + "," + fields[5];
     CHECK_MESSAGE(keys.insert(key).second, "duplicate row ", key);
     CHECK(std::stod(fields[7]) > 0);                        // req_per_s
     CHECK(std::stod(fields[9]) <= std::stod(fields[11]));   // min ≤ p50

@@ -79,6 +79,11 @@ TEST_CASE("health, info and metrics answer with the compute headers") {
   CHECK(std::string(doc["task"].get_string().value()) == "classify");
   CHECK(doc["ready"].get_bool().value());
   CHECK(doc["labels"].get_array().size() > 0);
+  const std::string isa(doc["isa"].get_string().value());
+  CHECK((isa == "avx512_vnni" || isa == "avx512" || isa == "portable"));
+  CHECK(std::string(doc["precision"].get_string().value()) == "fp32");
+  CHECK(!doc["linear_kernels"].get_string().value().empty());
+  CHECK(doc["max_batch_tokens"].get_uint64().value() == 0);
 
   Response metrics = request("GET", "/metrics");
   CHECK(metrics.status == 200);
@@ -87,6 +92,21 @@ TEST_CASE("health, info and metrics answer with the compute headers") {
         std::string::npos);
   CHECK(metrics.body.find("encore_inference_duration_seconds_bucket") != std::string::npos);
   CHECK(metrics.body.find("encore_queue_size 0") != std::string::npos);
+  CHECK(metrics.body.find("encore_batch_requests_bucket") != std::string::npos);
+}
+
+TEST_CASE("/info names the kernels in use, lowered by ENCORE_ISA") {
+  if (!model_available()) return;
+  ::setenv("ENCORE_ISA", "portable", 1);
+  ServeProcess server({"--model", encore::test::tiny_model_dir(), "--threads", "1"});
+  ::unsetenv("ENCORE_ISA");
+  REQUIRE(server.wait_for_health(200));
+  auto info = encore::test::fetch(server.port(), make_request("GET", "/info"));
+  REQUIRE(info.has_value());
+  simdjson::dom::parser parser;
+  auto doc = parse_json(parser, info->body);
+  CHECK(std::string(doc["isa"].get_string().value()) == "portable");
+  CHECK(std::string(doc["linear_kernels"].get_string().value()) == "highway_f32");
 }
 
 TEST_CASE("the model routes answer in pipeline and TEI shapes") {

@@ -47,12 +47,14 @@ std::vector<int> int_list(const Args& args, const std::string& name, int64_t hi,
 }
 
 std::string default_model_dir() {
-  for (const std::string& dir : {std::string("demo-model"), std::string(kSourceDir) + "/demo-model"}) {
+  for (const std::string& dir :
+       {std::string("demo-model"), std::string(kSourceDir) + "/demo-model"}) {
     if (fs::exists(dir + "/config.json")) return dir;
   }
-  throw_error("no --model given and no demo model found; make one with\n"
-              "  encore demo-model --out demo-model\nor give --model DIR (a Hugging Face "
-              "DistilBERT folder)");
+  throw_error(
+      "no --model given and no demo model found; make one with\n"
+      "  encore demo-model --out demo-model\nor give --model DIR (a Hugging Face "
+      "DistilBERT folder)");
 }
 
 std::string shell_quote(const std::string& arg) {
@@ -82,18 +84,20 @@ void clear_results(const std::string& out) {
 }  // namespace
 
 int cmd_bench_sweep(int argc, char** argv) {
-  Args args("bench --sweep", "encore bench --sweep [--quick] [--model DIR] [--out DIR] [options]",
-            "The Infinity-style sweep: cores {1,2,4,8} (those this machine has, threads pinned) ×\n"
-            "sequence length {8..512} × batch {1..32}; encore model only (in-process API) and end to\n"
-            "end (POST /predict to `encore serve` on loopback), and the peers ONNX Runtime fp32/int8\n"
-            "and PyTorch eager on the same cores (each optional: a missing one is reported).\n"
-            "Writes DIR/results.csv (a row per configuration as it finishes: rerun the same command\n"
-            "to resume), results.json, report.md and PNG charts. Prints the estimated time first.");
+  Args args(
+      "bench --sweep", "encore bench --sweep [--quick] [--model DIR] [--out DIR] [options]",
+      "The Infinity-style sweep: cores {1,2,4,8} (those this machine has, threads pinned) ×\n"
+      "sequence length {8..512} × batch {1..32}; encore model only (in-process API) and end to\n"
+      "end (POST /predict to `encore serve` on loopback), and the peers ONNX Runtime fp32/int8\n"
+      "and PyTorch eager on the same cores (each optional: a missing one is reported).\n"
+      "Writes DIR/results.csv (a row per configuration as it finishes: rerun the same command\n"
+      "to resume), results.json, report.md and PNG charts. Prints the estimated time first.");
   args.flag("sweep", "run the sweep (this command)")
       .flag("quick", "a few-minute subset: cores {1,2}, seq {8,64,128}, batch {1,8}, 400 ms each")
       .option("model", "DIR", "Hugging Face model folder (default: ./demo-model if present)")
       .option("out", "DIR", "output folder", "bench-sweep")
-      .option("cores", "N,..", "cores to use (default 1,2,4,8; more than the machine has are dropped)")
+      .option("cores", "N,..",
+              "cores to use (default 1,2,4,8; more than the machine has are dropped)")
       .option("seq", "S,..", "sequence lengths (default 8,16,32,64,128,256,384,512)")
       .option("batch", "B,..", "batch sizes (default 1,2,4,8,16,32)")
       .option("budget-ms", "MS", "timed milliseconds per configuration (default 2000; quick 400)")
@@ -117,11 +121,13 @@ int cmd_bench_sweep(int argc, char** argv) {
   grid.cores = int_list(args, "cores", 1024, grid.cores);
   grid.seqs = int_list(args, "seq", 1 << 20, grid.seqs);
   grid.batches = int_list(args, "batch", 1 << 16, grid.batches);
-  if (args.has("budget-ms")) grid.budget.budget_ms = static_cast<double>(args.get_int("budget-ms", 0, 1 << 30));
+  if (args.has("budget-ms"))
+    grid.budget.budget_ms = static_cast<double>(args.get_int("budget-ms", 0, 1 << 30));
   if (args.has("min-iters")) grid.budget.min_iters = args.get_int("min-iters", 1, 1 << 24);
   if (args.has("max-iters")) grid.budget.max_iters = args.get_int("max-iters", 1, 1 << 24);
   if (args.has("warmup")) grid.budget.warmup = args.get_int("warmup", 0, 1 << 24);
-  if (grid.budget.max_iters < grid.budget.min_iters) throw_error("--max-iters is below --min-iters");
+  if (grid.budget.max_iters < grid.budget.min_iters)
+    throw_error("--max-iters is below --min-iters");
 
   const int machine_cpus = static_cast<int>(first_cpus(1 << 20).size());
   std::vector<int> kept;
@@ -143,12 +149,14 @@ int cmd_bench_sweep(int argc, char** argv) {
   for (const auto& precision : split_names(args.get("precision"))) {
     parse_precision(precision);  // an unknown name fails here, listing the valid ones
     for (const auto& mode : split_names(args.get("modes"))) {
-      if (mode != "model" && mode != "http") throw_error("--modes: '", mode, "' is not model or http");
+      if (mode != "model" && mode != "http")
+        throw_error("--modes: '", mode, "' is not model or http");
       settings.encore_systems.push_back(
           {"encore", precision, mode == "http" ? Mode::kHttp : Mode::kModel});
     }
   }
-  if (settings.encore_systems.empty()) throw_error("--modes and --precision select no encore system");
+  if (settings.encore_systems.empty())
+    throw_error("--modes and --precision select no encore system");
 
   const std::string out = args.get("out");
   fs::create_directories(out);
@@ -180,7 +188,8 @@ int cmd_bench_sweep(int argc, char** argv) {
   TimeEstimate estimate = calibrate(settings);
   int pending = 0, total = 0;
   const double seconds = estimate_seconds(settings, estimate, pending, total);
-  std::fprintf(stderr, "sweep: %d configurations (%zu systems × %zu cores × %zu lengths × %zu "
+  std::fprintf(stderr,
+               "sweep: %d configurations (%zu systems × %zu cores × %zu lengths × %zu "
                "batches), %d already in %s; estimated time: %s\n",
                total, total / (grid.cores.size() * grid.seqs.size() * grid.batches.size()),
                grid.cores.size(), grid.seqs.size(), grid.batches.size(), total - pending,
@@ -193,7 +202,8 @@ int cmd_bench_sweep(int argc, char** argv) {
   SweepContext context;
   context.command = "encore bench";
   for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) != "--restart") context.command.append(" ").append(shell_quote(argv[i]));
+    if (std::string_view(argv[i]) != "--restart")
+      context.command.append(" ").append(shell_quote(argv[i]));
   }
   context.model_dir = settings.model_dir;
   context.date = utc_now();

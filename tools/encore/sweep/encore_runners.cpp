@@ -67,8 +67,7 @@ uint16_t wait_for_port(ChildProcess& server) {
 }  // namespace
 
 EncoreHttpRunner::EncoreHttpRunner(const std::string& encore_bin, const std::string& model_dir,
-                                   const std::string& precision, int cores,
-                                   const SizedTexts& texts)
+                                   const std::string& precision, int cores, const SizedTexts& texts)
     : texts_(texts),
       server_({encore_bin, "serve", "--model", model_dir, "--host", "127.0.0.1", "--port", "0",
                "--threads", std::to_string(cores), "--precision", precision},

@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <cerrno>
 #include <cstring>
-#include <strings.h>
 
 #include "support/error.h"
 
@@ -75,7 +75,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
             content_length = std::strtoull(headers.data() + line + 17, nullptr, 10);
           }
         }
-        if (content_length == std::string::npos) throw_error("HTTP: response without Content-Length");
+        if (content_length == std::string::npos)
+          throw_error("HTTP: response without Content-Length");
       }
     }
     if (header_end != std::string::npos && buffer_.size() >= header_end + 4 + content_length) {

@@ -30,7 +30,8 @@ MachineInfo read_machine_info() {
   for (std::string line; std::getline(cpuinfo, line);) {
     if (info.cpu_model.empty() && line.rfind("model name", 0) == 0) info.cpu_model = value_of(line);
     if (info.clock_mhz.empty() && line.rfind("cpu MHz", 0) == 0) info.clock_mhz = value_of(line);
-    if (flags.empty() && line.rfind("flags", 0) == 0) flags = " " + value_of(line) + " ";
+    if (flags.empty() && line.rfind("flags", 0) == 0)
+      flags.append(" ").append(value_of(line)).append(" ");
   }
   for (const char* flag : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                            "avx512_bf16", "avx_vnni", "amx_int8", "amx_bf16"}) {

@@ -8,14 +8,14 @@
 namespace encore::cli::sweep {
 
 struct MachineInfo {
-  std::string cpu_model;                 // "AMD EPYC 9R14 96-Core Processor"
-  std::vector<std::string> isa_flags;    // of avx2, avx512f, avx512_vnni, avx512_bf16, amx_*
-  int logical_cpus = 0;                  // the CPUs this process may run on
-  std::string clock_mhz;                 // cpu0's "cpu MHz", as reported
-  std::string jit_level;                 // encore's JIT kernel level ("avx512_vnni", ...)
+  std::string cpu_model;               // "AMD EPYC 9R14 96-Core Processor"
+  std::vector<std::string> isa_flags;  // of avx2, avx512f, avx512_vnni, avx512_bf16, amx_*
+  int logical_cpus = 0;                // the CPUs this process may run on
+  std::string clock_mhz;               // cpu0's "cpu MHz", as reported
+  std::string jit_level;               // encore's JIT kernel level ("avx512_vnni", ...)
   bool jit_bf16 = false;
-  std::string highway_target;            // best Highway target for the fp32 fallback kernels
-  std::string kernel;                    // uname -r
+  std::string highway_target;  // best Highway target for the fp32 fallback kernels
+  std::string kernel;          // uname -r
 };
 
 MachineInfo read_machine_info();

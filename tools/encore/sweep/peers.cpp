@@ -63,12 +63,10 @@ std::string fp32_graph(const PeerPaths& paths, std::string& reason) {
     return "";
   }
   fs::create_directories(paths.cache_dir);
-  std::fprintf(stderr, "sweep: exporting the ONNX graph to %s (python3-torch)...\n",
-               graph.c_str());
+  std::fprintf(stderr, "sweep: exporting the ONNX graph to %s (python3-torch)...\n", graph.c_str());
   std::string output;
-  if (!command_succeeds({kPython, script, "export-onnx", "--model", paths.model_dir, "--out",
-                         graph},
-                        &output)) {
+  if (!command_succeeds(
+          {kPython, script, "export-onnx", "--model", paths.model_dir, "--out", graph}, &output)) {
     reason = "ONNX export failed: " + last_line(output);
     return "";
   }
@@ -86,7 +84,8 @@ std::string int8_graph(const PeerPaths& paths, const std::string& fp32, std::str
     reason = "no fp32 graph to quantize";
     return "";
   }
-  const std::string graph = paths.onnx.empty() ? fp32 + ".int8" : paths.cache_dir + "/given.int8.onnx";
+  const std::string graph =
+      paths.onnx.empty() ? fp32 + ".int8" : paths.cache_dir + "/given.int8.onnx";
   if (fs::exists(graph) && paths.onnx.empty()) return graph;
   const std::string script = paths.shared_dir + "/peers/onnx_dynq.py";
   if (!fs::exists(script)) {
@@ -137,8 +136,8 @@ Peer pytorch_peer(const PeerPaths& paths) {
   if (!fs::exists(reference + "/distilbert_ref.py")) {
     peer.missing_reason = reference + "/distilbert_ref.py not found (give --shared DIR)";
   } else if (!command_succeeds({kPython, "-c", "import torch, numpy"}, &output)) {
-    peer.missing_reason = "python3-torch is not installed (apt-get install python3-torch): " +
-                          last_line(output);
+    peer.missing_reason =
+        "python3-torch is not installed (apt-get install python3-torch): " + last_line(output);
   } else {
     peer.available = true;
     peer.command = {kPython, paths.source_dir + "/tools/bench_sweep/torch_sweep.py", reference,
@@ -184,10 +183,9 @@ std::vector<Peer> prepare_peers(const PeerPaths& paths, const std::vector<std::s
 void run_peer(const Peer& peer, int cores, const std::vector<Point>& points, const Budget& budget,
               const std::function<void(const Point&, std::vector<double>)>& on_result) {
   std::vector<std::string> argv = peer.command;
-  for (const std::string& arg :
-       {std::to_string(cores), configs_argument(points), std::to_string(budget.budget_ms),
-        std::to_string(budget.min_iters), std::to_string(budget.max_iters),
-        std::to_string(budget.warmup)}) {
+  for (const std::string& arg : {std::to_string(cores), configs_argument(points),
+                                 std::to_string(budget.budget_ms), std::to_string(budget.min_iters),
+                                 std::to_string(budget.max_iters), std::to_string(budget.warmup)}) {
     argv.push_back(arg);
   }
   std::vector<std::string> env = peer.env;

@@ -14,18 +14,18 @@
 namespace encore::cli::sweep {
 
 struct PeerPaths {
-  std::string source_dir;   // the encore checkout: tools/bench_sweep/, node_modules/
-  std::string shared_dir;   // ../shared: reference/distilbert_ref.py, peers/onnx_dynq.py
-  std::string model_dir;    // the Hugging Face folder encore runs
-  std::string onnx;         // --onnx: a prepared fp32 graph (empty: export one)
-  std::string onnx_int8;    // --onnx-int8: a prepared int8 graph (empty: quantize the fp32 one)
-  std::string cache_dir;    // where exported graphs are kept between runs
+  std::string source_dir;  // the encore checkout: tools/bench_sweep/, node_modules/
+  std::string shared_dir;  // ../shared: reference/distilbert_ref.py, peers/onnx_dynq.py
+  std::string model_dir;   // the Hugging Face folder encore runs
+  std::string onnx;        // --onnx: a prepared fp32 graph (empty: export one)
+  std::string onnx_int8;   // --onnx-int8: a prepared int8 graph (empty: quantize the fp32 one)
+  std::string cache_dir;   // where exported graphs are kept between runs
 };
 
 struct Peer {
   System system;
   bool available = false;
-  std::string missing_reason;  // why it is not measured, for the report and stderr
+  std::string missing_reason;        // why it is not measured, for the report and stderr
   std::vector<std::string> command;  // the script and its fixed arguments, before THREADS
   std::vector<std::string> env;      // "NAME=value" added to the environment
 };

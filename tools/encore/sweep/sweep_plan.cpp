@@ -2,9 +2,13 @@
 
 namespace encore::cli::sweep {
 
-const char* mode_name(Mode mode) { return mode == Mode::kHttp ? "http" : "model"; }
+const char* mode_name(Mode mode) {
+  return mode == Mode::kHttp ? "http" : "model";
+}
 
-std::string System::label() const { return name + " " + precision + " " + mode_name(mode); }
+std::string System::label() const {
+  return name + " " + precision + " " + mode_name(mode);
+}
 
 std::string row_key(const System& system, const Point& point) {
   return system.name + "," + system.precision + "," + mode_name(system.mode) + "," +

@@ -23,8 +23,7 @@ RowIndex index_rows(const std::vector<ResultRow>& rows) {
   return index;
 }
 
-const ResultRow* find(const RowIndex& index, const System& system, int cores, int seq,
-                      int batch) {
+const ResultRow* find(const RowIndex& index, const System& system, int cores, int seq, int batch) {
   const auto found = index.find(row_key(system, {cores, seq, batch}));
   return found == index.end() ? nullptr : found->second;
 }
@@ -83,18 +82,20 @@ void machine_section(std::ostringstream& md, const SweepContext& c) {
   const MachineInfo& m = c.machine;
   md << "## Machine\n\n"
      << "- CPU: " << m.cpu_model << ", " << m.logical_cpus << " logical CPUs available, "
-     << (m.clock_mhz.empty() ? std::string("clock not reported") : m.clock_mhz + " MHz (cpu0, /proc/cpuinfo)")
+     << (m.clock_mhz.empty() ? std::string("clock not reported")
+                             : m.clock_mhz + " MHz (cpu0, /proc/cpuinfo)")
      << "\n- ISA flags: " << (m.isa_flags.empty() ? "none of interest" : join(m.isa_flags, ", "))
-     << "\n- encore kernels: JIT level `" << m.jit_level << "` (bf16 " << (m.jit_bf16 ? "yes" : "no")
-     << "), Highway fp32 target `" << m.highway_target << "`"
+     << "\n- encore kernels: JIT level `" << m.jit_level << "` (bf16 "
+     << (m.jit_bf16 ? "yes" : "no") << "), Highway fp32 target `" << m.highway_target << "`"
      << "\n- OS: " << m.kernel << "\n\n";
 }
 
 void systems_section(std::ostringstream& md, const SweepContext& c) {
   md << "## Systems\n\n";
   for (const auto& s : c.systems) {
-    md << "- **" << s.system.label() << "**: "
-       << (s.problem.empty() ? "measured" : "NOT measured or incomplete — " + s.problem) << "\n";
+    md << "- **" << s.system.label()
+       << "**: " << (s.problem.empty() ? "measured" : "NOT measured or incomplete — " + s.problem)
+       << "\n";
   }
   md << "\nmodel = the forward pass alone on token ids (encore: `Session::forward` in-process; "
         "peers: their runtime in a child process); http = `POST /predict` with texts to `encore "
@@ -146,7 +147,8 @@ void latency_section(std::ostringstream& md, const std::vector<System>& systems,
 
 void speedup_section(std::ostringstream& md, const std::vector<System>& systems,
                      const RowIndex& index, const std::vector<ResultRow>& rows) {
-  md << "## Speedup of encore over each peer (throughput ratio, model only; > 1 = encore faster)\n\n";
+  md << "## Speedup of encore over each peer (throughput ratio, model only; > 1 = encore "
+        "faster)\n\n";
   std::vector<std::pair<System, System>> pairs;
   for (const auto& mine : systems) {
     if (mine.name != "encore" || mine.mode != Mode::kModel) continue;
@@ -178,8 +180,9 @@ void speedup_section(std::ostringstream& md, const std::vector<System>& systems,
           const ResultRow* a = find(index, mine, cores, seq, shown[i]);
           const ResultRow* b = find(index, peer, cores, seq, shown[i]);
           md << " | "
-             << (a && b ? number(a->stats.requests_per_second() / b->stats.requests_per_second()) + "×"
-                        : "–");
+             << (a && b
+                     ? number(a->stats.requests_per_second() / b->stats.requests_per_second()) + "×"
+                     : "–");
         }
       }
       md << " |\n";
@@ -205,7 +208,8 @@ void overhead_section(std::ostringstream& md, const std::vector<System>& systems
   std::vector<std::string> columns;
   const auto cores_values = values_in(rows, &Point::cores);
   for (const auto& [model, http] : pairs) {
-    for (int cores : cores_values) columns.push_back(model.precision + ", " + std::to_string(cores) + "c");
+    for (int cores : cores_values)
+      columns.push_back(model.precision + ", " + std::to_string(cores) + "c");
   }
   table_header(md, "seq", columns);
   for (int seq : values_in(rows, &Point::seq)) {
@@ -227,8 +231,8 @@ void overhead_section(std::ostringstream& md, const std::vector<System>& systems
 void draw_charts(const std::string& plot_script, const std::string& out_dir,
                  SweepContext& context) {
   std::string output;
-  const int code = run_captured({"/usr/bin/python3", plot_script, out_dir + "/results.csv", out_dir},
-                                output);
+  const int code =
+      run_captured({"/usr/bin/python3", plot_script, out_dir + "/results.csv", out_dir}, output);
   if (code != 0) {
     std::string reason = output.substr(output.rfind('\n', output.size() - 2) + 1);
     if (!reason.empty() && reason.back() == '\n') reason.pop_back();
@@ -253,7 +257,10 @@ void write_results_json(const std::string& path, const SweepContext& c,
   json.begin_object();
   json.key("date").value(c.date).key("command").value(c.command).key("model").value(c.model_dir);
   json.key("machine").begin_object();
-  json.key("cpu_model").value(c.machine.cpu_model).key("logical_cpus").value(c.machine.logical_cpus);
+  json.key("cpu_model")
+      .value(c.machine.cpu_model)
+      .key("logical_cpus")
+      .value(c.machine.logical_cpus);
   json.key("clock_mhz").value(c.machine.clock_mhz).key("isa_flags").begin_array();
   for (const auto& flag : c.machine.isa_flags) json.value(flag);
   json.end_array();
@@ -261,7 +268,10 @@ void write_results_json(const std::string& path, const SweepContext& c,
   json.key("highway_target").value(c.machine.highway_target).key("os").value(c.machine.kernel);
   json.end_object();
   json.key("budget").begin_object();
-  json.key("budget_ms").value(c.grid.budget.budget_ms).key("min_iters").value(c.grid.budget.min_iters);
+  json.key("budget_ms")
+      .value(c.grid.budget.budget_ms)
+      .key("min_iters")
+      .value(c.grid.budget.min_iters);
   json.key("max_iters").value(c.grid.budget.max_iters).key("warmup").value(c.grid.budget.warmup);
   json.end_object();
   json.key("systems").begin_array();
@@ -278,12 +288,17 @@ void write_results_json(const std::string& path, const SweepContext& c,
   json.key("results").begin_array();
   for (const auto& row : rows) {
     const LatencyStats& s = row.stats;
-    json.begin_object().key("system").value(row.system.name).key("precision").value(row.system.precision);
+    json.begin_object()
+        .key("system")
+        .value(row.system.name)
+        .key("precision")
+        .value(row.system.precision);
     json.key("mode").value(mode_name(row.system.mode)).key("cores").value(row.point.cores);
     json.key("seq").value(row.point.seq).key("batch").value(row.point.batch);
     json.key("iterations").value(s.iterations).key("req_per_s").value(s.requests_per_second());
     json.key("seq_per_s").value(s.requests_per_second() * row.point.batch);
-    json.key("min_ms").value(s.min_ms).key("mean_ms").value(s.mean_ms).key("p50_ms").value(s.p50_ms);
+    json.key("min_ms").value(s.min_ms).key("mean_ms").value(s.mean_ms).key("p50_ms").value(
+        s.p50_ms);
     json.key("p90_ms").value(s.p90_ms).key("p95_ms").value(s.p95_ms).key("p99_ms").value(s.p99_ms);
     json.key("max_ms").value(s.max_ms).end_object();
   }
@@ -300,8 +315,8 @@ void write_report_md(const std::string& path, const SweepContext& c,
      << " configurations; cores {" << list(values_in(rows, &Point::cores)) << "}, sequence length {"
      << list(values_in(rows, &Point::seq)) << "}, batch {" << list(values_in(rows, &Point::batch))
      << "}. Each configuration: " << c.grid.budget.warmup << " warm-up call(s), then calls for "
-     << c.grid.budget.budget_ms << " ms and at least " << c.grid.budget.min_iters
-     << " (at most " << c.grid.budget.max_iters << ").\n\n";
+     << c.grid.budget.budget_ms << " ms and at least " << c.grid.budget.min_iters << " (at most "
+     << c.grid.budget.max_iters << ").\n\n";
   machine_section(md, c);
   systems_section(md, c);
   if (rows.empty()) {
@@ -317,8 +332,10 @@ void write_report_md(const std::string& path, const SweepContext& c,
   md << "## Charts\n\n";
   if (c.charts.empty()) md << (c.charts_problem.empty() ? "No charts." : c.charts_problem) << "\n";
   for (const auto& chart : c.charts) md << "![" << chart << "](" << chart << ")\n";
-  md << "\n## Reproduce\n\n```sh\n" << c.command << "\n```\n\nEvery measurement is in "
-     << "`results.csv` (one row per configuration, mean/min/max/p90 included) and `results.json`.\n";
+  md << "\n## Reproduce\n\n```sh\n"
+     << c.command << "\n```\n\nEvery measurement is in "
+     << "`results.csv` (one row per configuration, mean/min/max/p90 included) and "
+        "`results.json`.\n";
   std::ofstream(path) << md.str();
 }
 

@@ -31,8 +31,7 @@ struct SweepContext {
 };
 
 // Runs the plotting script on out_dir/results.csv; fills context.charts or charts_problem.
-void draw_charts(const std::string& plot_script, const std::string& out_dir,
-                 SweepContext& context);
+void draw_charts(const std::string& plot_script, const std::string& out_dir, SweepContext& context);
 
 void write_results_json(const std::string& path, const SweepContext& context,
                         const std::vector<ResultRow>& rows);

@@ -87,8 +87,8 @@ double estimate_seconds(const SweepSettings& settings, const TimeEstimate& estim
   const size_t systems = settings.encore_systems.size() +
                          std::count_if(settings.peers.begin(), settings.peers.end(),
                                        [](const Peer& peer) { return peer.available; });
-  total_count = static_cast<int>(systems * settings.grid.cores.size() *
-                                 settings.grid.seqs.size() * settings.grid.batches.size());
+  total_count = static_cast<int>(systems * settings.grid.cores.size() * settings.grid.seqs.size() *
+                                 settings.grid.batches.size());
   return seconds;
 }
 
@@ -128,11 +128,13 @@ void run_sweep(const SweepSettings& settings, TimeEstimate& estimate,
       } else if (group.system.mode == Mode::kModel) {
         EncoreModelRunner runner(settings.model_dir, group.system.precision, group.cores,
                                  *settings.texts);
-        for (const auto& point : group.points) record(point, runner.run(point, settings.grid.budget));
+        for (const auto& point : group.points)
+          record(point, runner.run(point, settings.grid.budget));
       } else {
         EncoreHttpRunner runner(settings.encore_bin, settings.model_dir, group.system.precision,
                                 group.cores, *settings.texts);
-        for (const auto& point : group.points) record(point, runner.run(point, settings.grid.budget));
+        for (const auto& point : group.points)
+          record(point, runner.run(point, settings.grid.budget));
       }
     } catch (const Error& e) {
       progress.finish();
