@@ -1,7 +1,8 @@
 // attention_head, fused: per block of query rows, the scores against a block of keys (register
 // tiles of rows × 4 key vectors), an online-softmax step on them in place, then scores·V (register
-// tiles of rows × 4 output-column vectors). The scores stay in L1 and the packed K and V in L2;
-// nothing of size seq² is ever written.
+// tiles of rows × 4 output-column vectors). The scores stay in L1, packed K and V (read in place)
+// in L2; nothing of size seq² is ever written. Highway rather than a JIT: these loops compile to
+// what a JIT would emit (per step 4 loads, 6 broadcasts, 24 FMAs, no spills), on every target.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/attention.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep

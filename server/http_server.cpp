@@ -59,7 +59,7 @@ HttpServer::HttpServer(const ServerOptions& options, RequestHandler& handler, Me
       handler_(handler),
       metrics_(metrics),
       signals_(block_and_watch_stop_signals()),  // before pool_: its threads inherit the mask
-      pool_(options.workers, options.queue_size, options.batching),
+      pool_(options.workers, options.queue_size, options.batching, options.worker_spin),
       next_id_(kFirstConnectionId) {
   raise_fd_limit();
   stop_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));

@@ -82,8 +82,8 @@ void SequenceEncoder::fill_char_bytes(uint32_t char_index, size_t pos) {
   for (uint32_t i = 0; i < missing; ++i) char_byte[i] = first_byte + i;
 }
 
-void SequenceEncoder::split_and_normalize(const Tokenizer::Impl& tokenizer,
-                                          std::string_view text, std::string_view what) {
+void SequenceEncoder::split_and_normalize(const Tokenizer::Impl& tokenizer, std::string_view text,
+                                          std::string_view what) {
   words_.clear();
   char_byte_.clear();
   normalizer_.start(tokenizer.normalizer, words_);
@@ -151,8 +151,7 @@ void SequenceEncoder::encode(const Tokenizer::Impl& tokenizer, std::string_view 
   const size_t max_tokens = words_.char_count() + text.size();
   out.reserve_more(max_tokens);
   pieces_.reserve_more(max_tokens);
-  const std::string_view ascii_normalized =
-      tokenizer.normalizer.lowercase ? view(lowered_) : text;
+  const std::string_view ascii_normalized = tokenizer.normalizer.lowercase ? view(lowered_) : text;
   const auto& words = words_.words;
   for (size_t w = 0; w < words.size(); ++w) {
     const Words::Word& word = words[w];

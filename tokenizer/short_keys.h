@@ -35,7 +35,8 @@ class ShortKeys {
   }
 
  private:
-  struct Slot {  // 24 bytes
+  // 24 bytes.
+  struct Slot {
     uint64_t low = 0, high = 0;  // the key's bytes, zero-padded
     uint32_t tag = 0;            // length | space << 8 | 1 << 9; 0 = empty slot
     int32_t id = -1;

@@ -38,7 +38,8 @@ void Vocab::finish(std::string_view continuing_subword_prefix) {
   for (size_t id = 0; id < tokens_.size(); ++id) {
     const std::string_view token = this->token(static_cast<int32_t>(id));
     short_keys += token.size() <= ShortKeys::kMaxBytes;
-    short_keys += token.size() > prefix_bytes_ && token.size() <= prefix_bytes_ + ShortKeys::kMaxBytes &&
+    short_keys += token.size() > prefix_bytes_ &&
+                  token.size() <= prefix_bytes_ + ShortKeys::kMaxBytes &&
                   token.starts_with(continuing_subword_prefix);
   }
   short_keys_.reset(short_keys);

@@ -46,7 +46,8 @@ int32_t WordPiece::longest_piece(const Characters& characters, uint32_t start, u
   // A 64-bit hash collision misled the walk: try every length, longest first, exactly.
   for (match_end = end; match_end > start; --match_end) {
     const std::string_view candidate = characters.bytes(start, match_end);
-    const int32_t id = continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
+    const int32_t id =
+        continuation ? vocab_->find_continuation(candidate) : vocab_->find(candidate);
     if (id >= 0) return id;
   }
   return -1;

@@ -153,7 +153,6 @@ void write_encore_model(const std::string& model_dir, const EncoreWriteOptions& 
 
   loader::EncoreFileWriter writer;
   writer.add_copy(kMetadataBlob, metadata_json(packed, model_dir));
-  std::vector<std::string> files;  // kept alive until write()
   for (const char* name : kEmbeddedFiles) {
     const std::string path = model_dir + "/" + name;
     std::error_code error;

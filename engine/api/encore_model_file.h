@@ -19,7 +19,6 @@ struct EncoreWriteOptions {
 };
 
 // Loads `model_dir`, packs it and writes `out_path` atomically (no partial file on error).
-// Returns the packed model, e.g. to compare it with fp32.
 void write_encore_model(const std::string& model_dir, const EncoreWriteOptions& options,
                         const std::string& out_path);
 

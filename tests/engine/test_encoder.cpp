@@ -1,6 +1,6 @@
 // Encoder against the golden tiny models (../shared/golden, vendored in tests/data/models): logits
 // and hidden states within 1e-4 of the numpy reference; batching, threads and arena growth do not
-// change results; bad batches are clear errors.
+// change results; bad batches are clear errors. Registered once per dispatch level (ENCORE_ISA).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include "engine/encoder.h"
 #include "loader/distilbert_weights.h"
 #include "tests/engine/golden_rows.h"
+#include "tests/engine/isa_guard.h"
 #include "tests/loader/loader_test_util.h"
 
 // Counts operator new calls, to check that forward passes do not allocate after warm-up. Every
@@ -128,16 +129,19 @@ void check_golden(const std::string& name, int threads) {
 }  // namespace
 
 TEST_CASE("tiny-seq: logits and hidden states match the reference within 1e-4") {
+  if (!encore::test::requested_isa_runs_here()) return;
   check_golden("tiny-seq", 1);
   check_golden("tiny-seq", 2);
 }
 
 TEST_CASE("tiny-tok: token logits and hidden states match the reference within 1e-4") {
+  if (!encore::test::requested_isa_runs_here()) return;
   check_golden("tiny-tok", 1);
   check_golden("tiny-tok", 2);
 }
 
 TEST_CASE("rows run one at a time and as one padded batch agree within 1e-5") {
+  if (!encore::test::requested_isa_runs_here()) return;
   for (const char* name : {"tiny-seq", "tiny-tok"}) {
     const GoldenModel model = load_golden(name);
     const encore::loader::ModelConfig& config = model.weights->config;
@@ -175,6 +179,7 @@ TEST_CASE("rows run one at a time and as one padded batch agree within 1e-5") {
 }
 
 TEST_CASE("forward passes do not allocate after warm-up") {
+  if (!encore::test::requested_isa_runs_here()) return;
   const GoldenModel model = load_golden("tiny-seq");
   Encoder encoder(model.weights, {.threads = 2});
   std::vector<std::span<const int32_t>> row_ids;
@@ -189,6 +194,7 @@ TEST_CASE("forward passes do not allocate after warm-up") {
 }
 
 TEST_CASE("a base model (no head) returns hidden states and no logits") {
+  if (!encore::test::requested_isa_runs_here()) return;
   GoldenModel model = load_golden("tiny-seq");
   auto base = std::make_shared<encore::loader::DistilBertWeights>(*model.weights);
   base->config.architecture = encore::loader::Architecture::kBaseModel;
@@ -201,6 +207,7 @@ TEST_CASE("a base model (no head) returns hidden states and no logits") {
 }
 
 TEST_CASE("invalid batches are encore::Errors that say what is wrong") {
+  if (!encore::test::requested_isa_runs_here()) return;
   const GoldenModel model = load_golden("tiny-seq");
   Encoder encoder(model.weights, {.threads = 1});
   using encore::test::check_error;

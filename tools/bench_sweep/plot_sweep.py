@@ -113,6 +113,7 @@ def main():
                                     label=f"{m.removesuffix(' model')} / {p.removesuffix(' model')}")
                 ax.axhline(1.0, color="black", linewidth=0.8)
                 style(ax, f"{c} core(s), batch {batch}", "speedup (× peer throughput)", seqs)
+                ax.set_yscale("log")
         axes[0][0].legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(os.path.join(out, "speedup.png"), dpi=100)

@@ -105,7 +105,7 @@ int cmd_bench_sweep(int argc, char** argv) {
       .option("max-iters", "N", "at most N timed calls per configuration (default 2000)")
       .option("warmup", "N", "untimed calls before timing (default 1)")
       .option("modes", "M,..", "encore modes: model, http", "model,http")
-      .option("precision", "P,..", "encore precisions (fp32; int8/bf16 where the engine has them)",
+      .option("precision", "P,..", "encore precisions: fp32, int8, bf16 (each measured in turn)",
               "fp32")
       .option("peers", "P,..", "peers: onnxruntime, pytorch, or none", "onnxruntime,pytorch")
       .option("onnx", "FILE", "a prepared fp32 ONNX graph of the model (default: export one)")
