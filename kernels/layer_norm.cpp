@@ -109,13 +109,18 @@ void Quantize(const float* y, size_t dim, const RowQuantization& row, uint8_t* q
   const hn::Rebind<uint8_t, D> du8;
   const size_t lanes = hn::Lanes(d);
   const V inverse = hn::Set(d, row.inverse);
-  const V zero_point = hn::Set(d, static_cast<float>(row.zero_point));
-  const V lowest = hn::Zero(d), highest = hn::Set(d, 255.0f);
+  const auto zero_point = hn::Set(di, row.zero_point);
+  const auto lowest = hn::Zero(di), highest = hn::Set(di, 255);
   size_t i = 0;
   for (; i + lanes <= dim; i += lanes) {
-    const V rounded = hn::Add(hn::Round(hn::Mul(hn::LoadU(d, y + i), inverse)), zero_point);
-    const V clamped = hn::Min(hn::Max(rounded, lowest), highest);
-    hn::StoreU(hn::DemoteTo(du8, hn::ConvertTo(di, clamped)), du8, q + i);
+    const auto rounded = hn::Add(hn::NearestInt(hn::Mul(hn::LoadU(d, y + i), inverse)), zero_point);
+    const auto clamped = hn::Min(hn::Max(rounded, lowest), highest);
+#if HWY_TARGET <= HWY_AVX3
+    // vpmovdb: Highway 1.0.3's DemoteTo to u8 takes two packs and a permute instead.
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(clamped.raw));
+#else
+    hn::StoreU(hn::DemoteTo(du8, clamped), du8, q + i);
+#endif
   }
   for (; i < dim; ++i) {
     const float rounded = std::nearbyint(y[i] * row.inverse) + static_cast<float>(row.zero_point);

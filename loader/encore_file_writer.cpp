@@ -135,9 +135,7 @@ void EncoreFileWriter::write(const std::string& path) const {
     temp.path.clear();
     throw_error(path, ": cannot create a temporary file beside it: ", std::strerror(error));
   }
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(temp.fd, 0666 & ~mask);
+  ::fchmod(temp.fd, 0644);  // mkstemp makes 0600; a model file is meant to be shared
 
   write_all(temp.fd, header.data(), header.size(), path);
   uint64_t position = header.size();

@@ -70,7 +70,9 @@ struct KernelInfo {
 // A model folder loaded once and shared, immutable, by every Session.
 class Model {
  public:
-  // Reads DIR/config.json, the safetensors weights and the tokenizer files.
+  // Reads DIR/config.json, the safetensors weights and the tokenizer files, and packs the weights
+  // for options.precision; or, when the path names a file, a .encore file from `encore optimize`
+  // (already packed, self-contained, its own precision).
   static std::shared_ptr<const Model> load(const std::string& dir,
                                            const ModelOptions& options = {});
 

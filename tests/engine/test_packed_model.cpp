@@ -33,14 +33,14 @@ std::shared_ptr<const encore::loader::DistilBertWeights> load_weights(const std:
       encore::loader::load_distilbert(encore::test::tiny_model(name)));
 }
 
-double cosine(std::span<const float> a, std::span<const float> b) {
-  double ab = 0, aa = 0, bb = 0;
+// |a - b| / |b| (L2): the size of an error relative to the vector it is made on.
+double relative_error(std::span<const float> a, std::span<const float> b) {
+  double error = 0, norm = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    ab += double{a[i]} * b[i];
-    aa += double{a[i]} * a[i];
-    bb += double{b[i]} * b[i];
+    error += (double{a[i]} - b[i]) * (double{a[i]} - b[i]);
+    norm += double{b[i]} * b[i];
   }
-  return ab / std::sqrt(aa * bb);
+  return std::sqrt(error / norm);
 }
 
 // One aligned blob holding every buffer, as a pre-packed file mapped in memory would.
@@ -81,10 +81,11 @@ encore::engine::BufferLookup lookup_in(const Blob& blob, const std::string& shor
 
 }  // namespace
 
-// Quantization error model, per element of a unit-scale hidden state: int8 rows and per-channel
-// weights each keep ~1/255 of their range, so a dot product carries ~0.5% relative error; through
-// two layers and a LayerNorm that stays far below 0.05 absolute, and the direction of every
-// hidden state (cosine) within 1e-3. bf16 keeps 8 bits of mantissa: the same order.
+// Quantization error model: int8 rows and per-channel weights each keep ~1/255 of their range and
+// bf16 keeps 8 significant bits, so each GEMM output carries ~0.5% relative error (relative to
+// the vector, not to each element: hidden states have a few large channels). Through two layers
+// that stays well below 3% of each token's hidden state (L2), and logits (|logit| < 1 here) move
+// by less than 0.05. Measured: ≤ 1% and ≤ 0.02.
 TEST_CASE("every precision follows the reference on the golden tiny models") {
   if (!encore::test::requested_isa_runs_here()) return;
   for (const char* name : {"tiny-seq", "tiny-tok"}) {
@@ -93,7 +94,7 @@ TEST_CASE("every precision follows the reference on the golden tiny models") {
     for (Precision precision : {Precision::kFp32, Precision::kBf16, Precision::kInt8}) {
       auto model = std::make_shared<const PackedModel>(encore::engine::pack_model(weights, precision));
       Encoder encoder(model, {.threads = 2});
-      double worst_logits = 0, worst_hidden = 0, worst_cosine = 1;
+      double worst_logits = 0, worst_hidden = 0, worst_relative = 0;
       for (const GoldenRow& row : rows) {
         const auto out = encoder.forward({1, static_cast<int64_t>(row.ids.size()), row.ids, {}});
         worst_logits = std::max(worst_logits, max_abs_difference(out.logits, row.logits));
@@ -101,21 +102,21 @@ TEST_CASE("every precision follows the reference on the golden tiny models") {
             worst_hidden, max_abs_difference(out.last_hidden_state, row.last_hidden_state));
         const int64_t dim = weights->config.dim;
         for (size_t t = 0; t < row.ids.size(); ++t) {
-          worst_cosine = std::min(
-              worst_cosine, cosine(out.last_hidden_state.subspan(t * dim, dim),
-                                   std::span<const float>(row.last_hidden_state).subspan(t * dim, dim)));
+          worst_relative = std::max(
+              worst_relative,
+              relative_error(out.last_hidden_state.subspan(t * dim, dim),
+                             std::span<const float>(row.last_hidden_state).subspan(t * dim, dim)));
         }
       }
-      MESSAGE(name, " ", encore::engine::precision_name(precision), " (layers on ",
+      MESSAGE(std::string(name), " ", encore::engine::precision_name(precision), " (layers on ",
               encore::engine::linear_kernel_name(encore::engine::linear_kernel(model->layers[0].qkv)),
               "): max |Δ| logits ", worst_logits, ", hidden ", worst_hidden,
-              ", min cosine ", worst_cosine);
+              ", relative (L2 per token) ", worst_relative);
       if (precision == Precision::kFp32) {
         CHECK(worst_logits <= 1e-4);
         CHECK(worst_hidden <= 1e-4);
       } else {
-        CHECK(worst_hidden <= 0.05);
-        CHECK(worst_cosine >= 0.999);
+        CHECK(worst_relative <= 0.03);
         CHECK(worst_logits <= 0.05);
       }
     }

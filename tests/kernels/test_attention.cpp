@@ -167,7 +167,7 @@ TEST_CASE("attention_head: head_dim tails (not a multiple of any vector)") {
 }
 
 TEST_CASE("attention_head: longer than one key block (online softmax across blocks)") {
-  for (int64_t seq : {513, 1030})
-    for (MaskKind mask : {MaskKind::none, MaskKind::padded_tail, MaskKind::random})
-      AttentionTester(seq, 64, mask).test();
+  AttentionTester(600, 64, MaskKind::none).test();
+  AttentionTester(600, 64, MaskKind::random).test();  // masked keys inside both key blocks
+  AttentionTester(1030, 32, MaskKind::none).test();   // three key blocks
 }

@@ -117,6 +117,49 @@ TEST_CASE("wordpiece: greedy longest match, ## continuations, [UNK] words") {
   CHECK(tokens(cased, encode(cased, "HELLO")) == Strings{"[CLS]", "[UNK]", "[SEP]"});
 }
 
+// ASCII words at a word boundary skip the normalizer (tokenizer/README.md, "Speed"); where a word
+// may go on past its ASCII letters the normalizer must see it. Expected values from HF 0.23.2.
+TEST_CASE("ASCII fast path: same tokens, offsets and words as HF where it applies and stops") {
+  const Tokenizer& t = encore::test::uncased();
+  struct Case {
+    std::string_view text;
+    Strings tokens;
+    Pairs offsets;
+    std::vector<int32_t> word_ids;
+  };
+  const Case cases[] = {
+      // A control character clean_text drops joins its two sides into one word.
+      {"ab\x01" "cd Ef", {"[CLS]", "abc", "##d", "e", "##f", "[SEP]"},
+       {{0, 0}, {0, 4}, {4, 5}, {6, 7}, {7, 8}, {0, 0}}, {-1, 0, 0, 1, 1, -1}},
+      {"unaffable\x7f,x", {"[CLS]", "una", "##ffa", "##ble", ",", "x", "[SEP]"},
+       {{0, 0}, {0, 3}, {3, 6}, {6, 9}, {10, 11}, {11, 12}, {0, 0}}, {-1, 0, 0, 0, 1, 2, -1}},
+      // A non-ASCII letter continues the word; a combining mark follows its letter.
+      {"Abc\xC3\xA9 d", {"[CLS]", "abc", "##e", "d", "[SEP]"},
+       {{0, 0}, {0, 3}, {3, 4}, {5, 6}, {0, 0}}, {-1, 0, 0, 1, -1}},
+      {"x\xCC\x81 ABC", {"[CLS]", "x", "abc", "[SEP]"}, {{0, 0}, {0, 1}, {3, 6}, {0, 0}},
+       {-1, 0, 1, -1}},
+      // A special token ends the word before it.
+      {"Hello[SEP]world", {"[CLS]", "hello", "[SEP]", "world", "[SEP]"},
+       {{0, 0}, {0, 5}, {5, 10}, {10, 15}, {0, 0}}, {-1, 0, 1, 2, -1}},
+      {"D\xC3\xA9j\xC3\xA0 vu, IT'S 42x!",
+       {"[CLS]", "de", "##ja", "vu", ",", "it", "'", "s", "42", "##x", "!", "[SEP]"},
+       {{0, 0}, {0, 2}, {2, 4}, {5, 7}, {7, 8}, {9, 11}, {11, 12}, {12, 13}, {14, 16}, {16, 17},
+        {17, 18}, {0, 0}},
+       {-1, 0, 0, 1, 2, 3, 4, 5, 6, 6, 7, -1}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    const Encoding e = encode(t, c.text);
+    CHECK(tokens(t, e) == c.tokens);
+    CHECK(offsets(e.offsets) == c.offsets);
+    CHECK(e.word_ids == c.word_ids);
+  }
+  // Byte offsets after two-byte characters: é and à.
+  CHECK(offsets(encode(t, "D\xC3\xA9j\xC3\xA0 vu, IT'S 42x!").byte_offsets) ==
+        Pairs{{0, 0}, {0, 3}, {3, 6}, {7, 9}, {9, 10}, {11, 13}, {13, 14}, {14, 15}, {16, 18},
+              {18, 19}, {19, 20}, {0, 0}});
+}
+
 TEST_CASE("special tokens: split out of the raw text first, exact and case-sensitive") {
   const Tokenizer& t = encore::test::uncased();
   Encoding e = encode(t, "x[CLS]y");

@@ -75,7 +75,7 @@ stop_server() {
 # wrk_run SEQ CONNECTIONS → "p50_us p99_us rps fail server_p50_ms server_p99_ms"
 wrk_run() {
   local wrk_threads=$(( $2 < 2 ? 1 : 2 ))
-  BODY_FILE="$work/body-$1.json" wrk -t"$wrk_threads" -c"$2" -d"${duration}s" \
+  BODY_FILE="$work/body-$1.json" wrk -t"$wrk_threads" -c"$2" -d"${duration}s" --timeout 60s \
     -s "$here/post.lua" "http://127.0.0.1:$port/predict" | sed -n 's/^RESULT //p'
 }
 

@@ -25,9 +25,20 @@ def load(path):
     return rows
 
 
-def panels(plt, cores, nrows=1):
-    fig, axes = plt.subplots(nrows, len(cores), figsize=(5.5 * len(cores), 4.2 * nrows), squeeze=False)
-    return fig, axes
+def chart(plt, out, name, cores, batches, seqs, ylabel, draw, title="", legend_size=8):
+    """One panel per (batch, cores) on a log-log grid; draw(ax, cores, batch) plots into it."""
+    fig, axes = plt.subplots(len(batches), len(cores), figsize=(5.5 * len(cores), 4.2 * len(batches)),
+                             squeeze=False)
+    for i, batch in enumerate(batches):
+        for j, c in enumerate(cores):
+            ax = axes[i][j]
+            draw(ax, c, batch)
+            style(ax, f"{c} core(s), batch {batch}{title}", ylabel, seqs)
+            ax.set_yscale("log")
+    axes[0][0].legend(fontsize=legend_size, ncol=2 if legend_size < 8 else 1)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, name), dpi=100)
+    print(name)
 
 
 def series(rows, label, cores, batch, key):
@@ -66,58 +77,36 @@ def main():
     shown = sorted({batches[0], batches[-1]})
     color = {label: f"C{i}" for i, label in enumerate(labels)}
 
-    fig, axes = panels(plt, cores, len(shown))
-    for i, batch in enumerate(shown):
-        for j, c in enumerate(cores):
-            ax = axes[i][j]
-            for label in labels:
-                x, y = series(rows, label, c, batch, "seq_per_s")
-                if x:
-                    ax.plot(x, y, "o-", color=color[label], label=label)
-            style(ax, f"{c} core(s), batch {batch}", "sequences / s", seqs)
-            ax.set_yscale("log")
-    axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "throughput.png"), dpi=100)
-    print("throughput.png")
+    def throughput(ax, c, batch):
+        for label in labels:
+            x, y = series(rows, label, c, batch, "seq_per_s")
+            if x:
+                ax.plot(x, y, "o-", color=color[label], label=label)
+    chart(plt, out, "throughput.png", cores, shown, seqs, "sequences / s", throughput)
 
-    fig, axes = panels(plt, cores)
-    for j, c in enumerate(cores):
-        ax = axes[0][j]
+    def latency(ax, c, batch):
         for label in labels:
             for key, mark in (("p50_ms", "o-"), ("p95_ms", "s--"), ("p99_ms", "^:")):
-                x, y = series(rows, label, c, batches[0], key)
+                x, y = series(rows, label, c, batch, key)
                 if x:
                     ax.plot(x, y, mark, color=color[label], label=f"{label} {key[:3]}")
-        style(ax, f"{c} core(s), batch {batches[0]}: p50 / p95 / p99", "latency (ms)", seqs)
-        ax.set_yscale("log")
-    axes[0][0].legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "latency_batch1.png"), dpi=100)
-    print("latency_batch1.png")
+    chart(plt, out, "latency_batch1.png", cores, batches[:1], seqs, "latency (ms)", latency,
+          title=": p50 / p95 / p99", legend_size=6)
 
     mine = [l for l in labels if l.startswith("encore ") and l.endswith(" model")]
     peers = [l for l in labels if not l.startswith("encore ")]
+    def speedup(ax, c, batch):
+        for m in mine:
+            for p in peers:
+                ours = dict(zip(*series(rows, m, c, batch, "seq_per_s")))
+                theirs = dict(zip(*series(rows, p, c, batch, "seq_per_s")))
+                x = [s for s in seqs if s in ours and s in theirs]
+                if x:
+                    ax.plot(x, [ours[s] / theirs[s] for s in x], "o-", color=color[p],
+                            label=f"{m.removesuffix(' model')} / {p.removesuffix(' model')}")
+        ax.axhline(1.0, color="black", linewidth=0.8)
     if mine and peers:
-        fig, axes = panels(plt, cores, len(shown))
-        for i, batch in enumerate(shown):
-            for j, c in enumerate(cores):
-                ax = axes[i][j]
-                for m in mine:
-                    for p in peers:
-                        ours = dict(zip(*series(rows, m, c, batch, "seq_per_s")))
-                        theirs = dict(zip(*series(rows, p, c, batch, "seq_per_s")))
-                        x = [s for s in seqs if s in ours and s in theirs]
-                        if x:
-                            ax.plot(x, [ours[s] / theirs[s] for s in x], "o-", color=color[p],
-                                    label=f"{m.removesuffix(' model')} / {p.removesuffix(' model')}")
-                ax.axhline(1.0, color="black", linewidth=0.8)
-                style(ax, f"{c} core(s), batch {batch}", "speedup (× peer throughput)", seqs)
-                ax.set_yscale("log")
-        axes[0][0].legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(os.path.join(out, "speedup.png"), dpi=100)
-        print("speedup.png")
+        chart(plt, out, "speedup.png", cores, shown, seqs, "speedup (× peer throughput)", speedup)
     return 0
 
 

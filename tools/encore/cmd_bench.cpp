@@ -39,6 +39,7 @@ int cmd_bench(int argc, char** argv) {
       .option("iters", "N", "timed forward passes per configuration", "50")
       .option("warmup", "N", "untimed forward passes before timing", "5")
       .option("seed", "N", "random seed for the ids", "0")
+      .option("precision", "P", "fp32, bf16 or int8", "fp32")
       .flag("sweep", "the full Infinity-style sweep with peers, charts and a report instead\n"
                      "(see encore bench --sweep --help)");
   if (!args.parse(argc, argv)) return args.exit_code();

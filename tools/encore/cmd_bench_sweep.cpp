@@ -81,6 +81,51 @@ void clear_results(const std::string& out) {
   }
 }
 
+// The preset (--quick or the full grid) with the command line's overrides; cores beyond the
+// CPUs this process may use are dropped with a note.
+Grid grid_from(const Args& args) {
+  Grid grid = args.get_flag("quick") ? quick_grid() : full_grid();
+  grid.cores = int_list(args, "cores", 1024, grid.cores);
+  grid.seqs = int_list(args, "seq", 1 << 20, grid.seqs);
+  grid.batches = int_list(args, "batch", 1 << 16, grid.batches);
+  if (args.has("budget-ms"))
+    grid.budget.budget_ms = static_cast<double>(args.get_int("budget-ms", 0, 1 << 30));
+  if (args.has("min-iters")) grid.budget.min_iters = args.get_int("min-iters", 1, 1 << 24);
+  if (args.has("max-iters")) grid.budget.max_iters = args.get_int("max-iters", 1, 1 << 24);
+  if (args.has("warmup")) grid.budget.warmup = args.get_int("warmup", 0, 1 << 24);
+  if (grid.budget.max_iters < grid.budget.min_iters)
+    throw_error("--max-iters is below --min-iters");
+
+  const int machine_cpus = static_cast<int>(first_cpus(1 << 20).size());
+  std::vector<int> kept;
+  for (int cores : grid.cores) {
+    if (cores <= machine_cpus) {
+      kept.push_back(cores);
+    } else {
+      std::fprintf(stderr, "sweep: skipping %d cores: this process may run on %d CPUs\n", cores,
+                   machine_cpus);
+    }
+  }
+  if (kept.empty()) throw_error("--cores: none of them fits the ", machine_cpus, " CPUs available");
+  grid.cores = kept;
+  return grid;
+}
+
+// encore × each --precision × each --modes.
+std::vector<System> encore_systems_from(const Args& args) {
+  std::vector<System> systems;
+  for (const auto& precision : split_names(args.get("precision"))) {
+    parse_precision(precision);  // an unknown name fails here, listing the valid ones
+    for (const auto& mode : split_names(args.get("modes"))) {
+      if (mode != "model" && mode != "http")
+        throw_error("--modes: '", mode, "' is not model or http");
+      systems.push_back({"encore", precision, mode == "http" ? Mode::kHttp : Mode::kModel});
+    }
+  }
+  if (systems.empty()) throw_error("--modes and --precision select no encore system");
+  return systems;
+}
+
 }  // namespace
 
 int cmd_bench_sweep(int argc, char** argv) {
@@ -117,51 +162,18 @@ int cmd_bench_sweep(int argc, char** argv) {
       .flag("dry-run", "print the plan and the time estimate, measure nothing");
   if (!args.parse(argc, argv)) return args.exit_code();
 
-  Grid grid = args.get_flag("quick") ? quick_grid() : full_grid();
-  grid.cores = int_list(args, "cores", 1024, grid.cores);
-  grid.seqs = int_list(args, "seq", 1 << 20, grid.seqs);
-  grid.batches = int_list(args, "batch", 1 << 16, grid.batches);
-  if (args.has("budget-ms"))
-    grid.budget.budget_ms = static_cast<double>(args.get_int("budget-ms", 0, 1 << 30));
-  if (args.has("min-iters")) grid.budget.min_iters = args.get_int("min-iters", 1, 1 << 24);
-  if (args.has("max-iters")) grid.budget.max_iters = args.get_int("max-iters", 1, 1 << 24);
-  if (args.has("warmup")) grid.budget.warmup = args.get_int("warmup", 0, 1 << 24);
-  if (grid.budget.max_iters < grid.budget.min_iters)
-    throw_error("--max-iters is below --min-iters");
-
-  const int machine_cpus = static_cast<int>(first_cpus(1 << 20).size());
-  std::vector<int> kept;
-  for (int cores : grid.cores) {
-    if (cores <= machine_cpus) {
-      kept.push_back(cores);
-    } else {
-      std::fprintf(stderr, "sweep: skipping %d cores: this process may run on %d CPUs\n", cores,
-                   machine_cpus);
-    }
-  }
-  if (kept.empty()) throw_error("--cores: none of them fits the ", machine_cpus, " CPUs available");
-  grid.cores = kept;
+  const Grid grid = grid_from(args);
 
   SweepSettings settings;
   settings.model_dir = args.has("model") ? args.get("model") : default_model_dir();
   settings.encore_bin = self_path();
   settings.grid = grid;
-  for (const auto& precision : split_names(args.get("precision"))) {
-    parse_precision(precision);  // an unknown name fails here, listing the valid ones
-    for (const auto& mode : split_names(args.get("modes"))) {
-      if (mode != "model" && mode != "http")
-        throw_error("--modes: '", mode, "' is not model or http");
-      settings.encore_systems.push_back(
-          {"encore", precision, mode == "http" ? Mode::kHttp : Mode::kModel});
-    }
-  }
-  if (settings.encore_systems.empty())
-    throw_error("--modes and --precision select no encore system");
+  settings.encore_systems = encore_systems_from(args);
 
   const std::string out = args.get("out");
   fs::create_directories(out);
   settings.results_csv = out + "/results.csv";
-  if (args.get_flag("restart")) clear_results(out);
+  if (args.get_flag("restart") && !args.get_flag("dry-run")) clear_results(out);
 
   const Tokenizer tokenizer = Tokenizer::from_dir(settings.model_dir);
   const SizedTexts texts(tokenizer);
