@@ -25,11 +25,15 @@ Connection::ReadResult Connection::read_available(size_t max_bytes) {
       }
       if (in_.size() - in_end_ < kReadChunk) in_.resize(in_end_ + kReadChunk);
     }
-    ssize_t n = ::recv(fd(), in_.data() + in_end_, in_.size() - in_end_, 0);
+    const size_t space = in_.size() - in_end_;
+    ssize_t n = ::recv(fd(), in_.data() + in_end_, space, 0);
     if (n > 0) {
       in_end_ += static_cast<size_t>(n);
       total += static_cast<size_t>(n);
       result = ReadResult::kData;
+      // A short read drained the socket: skip the recv that would only say EAGAIN (epoll is
+      // level-triggered and reports what arrives later, EOF included).
+      if (static_cast<size_t>(n) < space) return result;
       continue;
     }
     if (n == 0) return ReadResult::kEof;

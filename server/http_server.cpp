@@ -59,7 +59,7 @@ HttpServer::HttpServer(const ServerOptions& options, RequestHandler& handler, Me
       handler_(handler),
       metrics_(metrics),
       signals_(block_and_watch_stop_signals()),  // before pool_: its threads inherit the mask
-      pool_(options.workers, options.queue_size, options.batching, options.worker_spin),
+      pool_(options.workers, options.queue_size, options.batching),
       next_id_(kFirstConnectionId) {
   raise_fd_limit();
   stop_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -257,9 +257,11 @@ void HttpServer::deliver_finished_jobs() {
 
 void HttpServer::update_interest(Connection& c) {
   const size_t max_buffered = options_.limits.max_header_bytes + options_.limits.max_body_bytes;
+  // Reading stays on while a worker runs the request (bytes are only buffered then): turning it
+  // off and on would cost two epoll_ctl calls per request.
   const bool wants_input =
-      c.lingering || (!c.waiting_for_worker && !c.close_after_flush && !c.peer_closed &&
-                      c.pending_input() <= max_buffered && c.pending_output() < kMaxPendingOutput);
+      c.lingering || (!c.close_after_flush && !c.peer_closed && c.pending_input() <= max_buffered &&
+                      c.pending_output() < kMaxPendingOutput);
   const uint32_t events =
       (wants_input ? uint32_t{EPOLLIN} : 0u) | (c.pending_output() > 0 ? uint32_t{EPOLLOUT} : 0u);
   if (events != c.epoll_events) {

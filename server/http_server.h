@@ -29,9 +29,6 @@ struct ServerOptions {
   size_t queue_size = 64;  // requests waiting for a worker before 429
   int workers = 1;         // latency mode: one request at a time, the model uses every core
   BatchingOptions batching;  // off by default
-  // An idle worker polls this long before sleeping: a few µs less per request on dedicated cores,
-  // CPU taken from other threads on shared ones.
-  std::chrono::microseconds worker_spin{0};
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request, or to send one
   std::chrono::milliseconds drain_timeout{10'000};    // after a stop signal

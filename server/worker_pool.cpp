@@ -1,6 +1,5 @@
 #include "server/worker_pool.h"
 
-#include <immintrin.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -15,11 +14,9 @@ namespace encore::server {
 
 using SteadyClock = std::chrono::steady_clock;
 
-WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching,
-                       std::chrono::microseconds idle_spin)
+WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching)
     : capacity_(capacity),
       batching_(batching),
-      idle_spin_(idle_spin),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_.valid()) throw_error("eventfd: ", std::strerror(errno));
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
@@ -39,7 +36,6 @@ bool WorkerPool::try_submit(uint64_t connection_id, std::unique_ptr<Work> work) 
     std::lock_guard lock(mutex_);
     if (jobs_.size() >= capacity_) return false;
     jobs_.push_back({connection_id, std::move(work), SteadyClock::now()});
-    queued_.store(jobs_.size(), std::memory_order_release);
   }
   has_work_.notify_one();
   return true;
@@ -58,13 +54,6 @@ size_t WorkerPool::waiting() const {
 }
 
 bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
-  // An idle worker polls before it sleeps: a request arriving meanwhile skips the futex wake-up.
-  if (idle_spin_.count() > 0 && deadline == SteadyClock::time_point::max()) {
-    const auto until = SteadyClock::now() + idle_spin_;
-    while (queued_.load(std::memory_order_acquire) == 0 && SteadyClock::now() < until) {
-      for (int i = 0; i < 64; ++i) _mm_pause();
-    }
-  }
   std::unique_lock lock(mutex_);
   const auto ready = [this] { return stopping_ || !jobs_.empty(); };
   if (deadline == SteadyClock::time_point::max()) {
@@ -75,7 +64,6 @@ bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
   if (jobs_.empty()) return false;
   job = std::move(jobs_.front());
   jobs_.pop_front();
-  queued_.store(jobs_.size(), std::memory_order_release);
   return true;
 }
 

@@ -6,7 +6,6 @@
 // max_wait has passed since it dequeued the first.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -36,10 +35,8 @@ class WorkerPool {
     double queue_seconds;  // from submit() until a worker picked the work up
   };
 
-  // `capacity` bounds the work waiting for a worker (running work is not counted). `idle_spin`: how
-  // long an idle worker polls the queue before it sleeps (0: sleeps at once).
-  WorkerPool(int workers, size_t capacity, BatchingOptions batching = {},
-             std::chrono::microseconds idle_spin = {});
+  // `capacity` bounds the work waiting for a worker (running work is not counted).
+  WorkerPool(int workers, size_t capacity, BatchingOptions batching = {});
   ~WorkerPool();  // finishes every queued work, then joins
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -64,12 +61,10 @@ class WorkerPool {
 
   const size_t capacity_;
   const BatchingOptions batching_;
-  const std::chrono::microseconds idle_spin_;
   UniqueFd wake_;
   mutable std::mutex mutex_;
   std::condition_variable has_work_;
   std::deque<Job> jobs_;
-  std::atomic<size_t> queued_{0};  // jobs_.size(), readable without the mutex
   std::vector<Done> done_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -26,7 +26,9 @@ struct Run {
 };
 
 Run run(const std::string& arguments) {
-  const std::string command = std::string(std::getenv("ENCORE_BIN")) + " " + arguments + " 2>&1";
+  const char* encore = std::getenv("ENCORE_BIN");  // set by meson
+  REQUIRE(encore != nullptr);
+  const std::string command = std::string(encore) + " " + arguments + " 2>&1";
   Run result;
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);

@@ -7,7 +7,7 @@
 # For texts that tokenize to exactly 8, 64 and 128 tokens: p50/p99 at one connection (wrk), the
 # server's own x-compute-time p50, model-only p50/p99 (encore bench, batch 1, same threads),
 # overhead = e2e p50 − model p50, p99/p50; then requests/s at saturation with 8 and 64
-# connections, in latency mode and in dynamic-batching mode. Every wrk run also counts answers
+# connections, in latency mode and in dynamic-batching mode (--max-batch-tokens 2048). Every wrk run also counts answers
 # that were not 200 (column "fail"). Numbers from a shared machine: compare within one run.
 set -euo pipefail
 
@@ -110,7 +110,7 @@ print(f'| $seq | {p50:.3f} | {p99:.3f} | {p99 / p50:.2f} | {sp50:.3f} | {mp50:.3
   declare -A rps=()
   for mode in latency batching; do
     if [[ $mode == latency ]]; then start_server "$model"; else
-      start_server "$model" --max-batch-tokens 2048 --max-wait-us 2000; fi
+      start_server "$model" --max-batch-tokens 2048; fi
     for seq in 8 64 128; do
       for conn in 8 64; do
         read -r _ _ r fail _ _ <<< "$(wrk_run "$seq" "$conn")"

@@ -37,10 +37,9 @@ int cmd_serve(int argc, char** argv) {
               "batch queued /predict and /embed requests (same parameters) into model calls of at "
               "most N padded tokens; 0 = off (latency mode)",
               "0")
-      .option("max-wait-us", "US", "dynamic batching: wait at most this long for more requests",
-              "2000")
-      .option("worker-spin-us", "US",
-              "an idle inference worker polls this long before sleeping (dedicated cores)", "0")
+      .option("max-wait-us", "US",
+              "dynamic batching: wait at most this long for more requests (0: take those queued)",
+              "0")
       .option("idle-timeout-ms", "MS", "close keep-alive connections idle this long", "60000")
       .option("request-timeout-ms", "MS", "408 when a request takes longer to arrive", "30000");
   if (!args.parse(argc, argv)) return args.exit_code();
@@ -57,7 +56,6 @@ int cmd_serve(int argc, char** argv) {
       static_cast<size_t>(args.get_int("max-batch-tokens", 0, 65536));
   options.batching.max_wait =
       std::chrono::microseconds(args.get_int("max-wait-us", 0, 10'000'000));
-  options.worker_spin = std::chrono::microseconds(args.get_int("worker-spin-us", 0, 1'000'000));
   options.idle_timeout = std::chrono::milliseconds(args.get_int("idle-timeout-ms", 1, 86'400'000));
   options.request_timeout =
       std::chrono::milliseconds(args.get_int("request-timeout-ms", 1, 86'400'000));
