@@ -83,33 +83,27 @@ bool ModelWork::same_parameters(const ModelWork& other) const {
                                    : same_options(embed_.options, other.embed_.options);
 }
 
-size_t ModelWork::padded_tokens_with(const ModelWork* next) const {
-  size_t rows = rows_, longest = longest_;
-  for (const ModelWork* member : members_) {
-    rows += member->rows_;
-    longest = std::max(longest, member->longest_);
-  }
-  if (next) {
-    rows += next->rows_;
-    longest = std::max(longest, next->longest_);
-  }
-  return rows * longest;
+ModelWork::BatchShape ModelWork::batch_shape(const ModelWork* next) const {
+  BatchShape shape{rows_, longest_};
+  auto add = [&shape](const ModelWork& work) {
+    shape.rows += work.rows_;
+    shape.longest = std::max(shape.longest, work.longest_);
+  };
+  for (const ModelWork* member : members_) add(*member);
+  if (next) add(*next);
+  return shape;
 }
 
 bool ModelWork::full(size_t max_batch_tokens) {
   if (!prepare_for_batch(0)) return true;
-  size_t rows = rows_, longest = longest_;
-  for (const ModelWork* member : members_) {
-    rows += member->rows_;
-    longest = std::max(longest, member->longest_);
-  }
-  return (rows + 1) * longest > max_batch_tokens;  // one more row costs at least `longest`
+  const BatchShape shape = batch_shape(nullptr);
+  return (shape.rows + 1) * shape.longest > max_batch_tokens;  // a row costs at least `longest`
 }
 
 bool ModelWork::absorb(Work& next_work, size_t max_batch_tokens) {
   auto* next = dynamic_cast<ModelWork*>(&next_work);
   if (!next || !prepare_for_batch(0) || !next->prepare_for_batch(members_.size() + 1) ||
-      !same_parameters(*next) || padded_tokens_with(next) > max_batch_tokens) {
+      !same_parameters(*next) || batch_shape(next).padded_tokens() > max_batch_tokens) {
     return false;
   }
   members_.push_back(next);

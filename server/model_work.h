@@ -32,7 +32,12 @@ class ModelWork : public Work {
   // Parses (slot 0 for a leader) and counts tokens; false when this work cannot join a batch.
   bool prepare_for_batch(size_t slot);
   bool same_parameters(const ModelWork& other) const;
-  size_t padded_tokens_with(const ModelWork* next) const;
+  struct BatchShape {
+    size_t rows = 0, longest = 0;
+    size_t padded_tokens() const { return rows * longest; }
+  };
+  // This work, its members and `next` (may be null) as one padded batch.
+  BatchShape batch_shape(const ModelWork* next) const;
   HttpResponse run_alone();
   // Throws when an input cannot run in this batch; the caller then runs each work alone.
   void run_batch(std::vector<ModelAnswer>& answers);

@@ -110,7 +110,9 @@ void WorkerPool::finish(std::vector<Job>& batch) {
     // Routes turn bad input into 4xx themselves; anything escaping is the server's fault.
     responses.assign(batch.size(), error_response(500, std::string("internal error: ") + e.what()));
   }
-  responses.resize(batch.size(), error_response(500, "internal error: a response is missing"));
+  if (responses.size() != batch.size()) {
+    responses.resize(batch.size(), error_response(500, "internal error: a response is missing"));
+  }
   {
     std::lock_guard lock(mutex_);
     for (size_t i = 0; i < batch.size(); ++i) {
