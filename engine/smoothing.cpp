@@ -12,7 +12,7 @@ namespace {
 constexpr float kNormalizedRange = 4.0f;
 // Floors keep a dead channel (zero gamma or zero weights) from giving s = 0 or infinity.
 constexpr float kMinRange = 1e-6f;
-constexpr float kSmoothingAlpha = 0.8f;
+constexpr float kSmoothingAlpha = 0.5f;
 
 }  // namespace
 
