@@ -113,8 +113,8 @@ struct Encoder::Impl {
   void layer(const PackedLayer& layer, const Batch& batch);
   void layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm);
   // y = act(x·Wᵀ + b) (+ residual) for `rows` rows, strides: x_stride, and out_features for y.
-  void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows,
-              float* y, LinearActivation activation = LinearActivation::kNone,
+  void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows, float* y,
+              LinearActivation activation = LinearActivation::kNone,
               const float* residual = nullptr);
   EncoderOutput heads(const Batch& batch);
 
@@ -176,8 +176,7 @@ void Encoder::Impl::embed(const Batch& batch) {
       });
 }
 
-void Encoder::Impl::layer_norm_rows(float* rows, int64_t count,
-                                    const PackedLayerNorm& norm) {
+void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm) {
   const int64_t dim = config.dim;
   pool.parallel_for(
       (count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {

@@ -45,9 +45,8 @@ template <class Fn>
 void for_row_chunks(ThreadPool& pool, int64_t rows, int64_t columns, Fn&& fn) {
   if (pool.size() == 1 || rows * columns < kParallelConversionElements) return fn(0, rows);
   const int64_t chunks = std::min<int64_t>(rows, pool.size() * 2);
-  pool.parallel_for(chunks, [&](int64_t chunk, int) {
-    fn(rows * chunk / chunks, rows * (chunk + 1) / chunks);
-  });
+  pool.parallel_for(
+      chunks, [&](int64_t chunk, int) { fn(rows * chunk / chunks, rows * (chunk + 1) / chunks); });
 }
 
 // One task per thread, each on its own contiguous slice of weight panels: every core streams
@@ -153,8 +152,7 @@ const Gemm& LinearRunner::PlanCache<Gemm>::get(const PlanKey& key) {
   return slot->second;
 }
 
-void LinearRunner::prepare(const PackedLinear& linear, LinearActivation activation,
-                           bool residual) {
+void LinearRunner::prepare(const PackedLinear& linear, LinearActivation activation, bool residual) {
   const int64_t n = linear.out_features(), k = linear.in_features();
   const jit::Epilogue epilogue = jit_epilogue(activation, residual);
   for (size_t rows = 1; rows <= jit::kMaxRows; ++rows) {
@@ -220,9 +218,9 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
     case LinearKernel::kJitInt8: {
       const auto& w = std::get<jit::PackedInt8Weights>(linear.weights);
       const jit::Int8Gemm& gemm = int8_plans_.get(key);
-      const float* column_scale =
-          linear.input_scale.size() ? reinterpret_cast<const float*>(linear.input_scale.data())
-                                    : nullptr;
+      const float* column_scale = linear.input_scale.size()
+                                      ? reinterpret_cast<const float*>(linear.input_scale.data())
+                                      : nullptr;
       jit::shape_quantized_rows(rows, static_cast<size_t>(k), quantized_);
       for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
         jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),

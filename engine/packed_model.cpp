@@ -76,8 +76,7 @@ StackedLinear stack(std::initializer_list<const loader::Linear*> parts) {
   StackedLinear stacked;
   stacked.k = (*parts.begin())->weight.cols;
   for (const loader::Linear* part : parts) {
-    stacked.weight.insert(stacked.weight.end(), part->weight.data.begin(),
-                          part->weight.data.end());
+    stacked.weight.insert(stacked.weight.end(), part->weight.data.begin(), part->weight.data.end());
     stacked.bias.insert(stacked.bias.end(), part->bias.begin(), part->bias.end());
   }
   stacked.n = static_cast<int64_t>(stacked.bias.size());
@@ -155,7 +154,8 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                                           : layer_kernel;
   // The heads read one row per sequence: tiny work, and the logits are what users see.
   const LinearKernel head_kernel = kernel_for(Precision::kFp32, level, has_bf16);
-  if (precision != Precision::kFp32 && layer_kernel != kernel_for(precision, jit::IsaLevel::avx512_vnni, true)) {
+  if (precision != Precision::kFp32 &&
+      layer_kernel != kernel_for(precision, jit::IsaLevel::avx512_vnni, true)) {
     std::fprintf(stderr, "encore: %s needs %s; this CPU (level %s%s) runs it as %s\n",
                  std::string(precision_name(precision)).c_str(),
                  precision == Precision::kInt8 ? "AVX-512 VNNI" : "AVX512_BF16",
@@ -197,14 +197,14 @@ std::map<std::string, std::string> packed_metadata(const PackedModel& model) {
   metadata["isa"] = std::string(jit::isa_level_name(model.level));
   for_each_linear(model, model.config,
                   [&](const std::string& name, const PackedLinear& linear, int64_t, int64_t) {
-                    metadata[name + ".kernel"] = std::string(linear_kernel_name(linear_kernel(linear)));
+                    metadata[name + ".kernel"] =
+                        std::string(linear_kernel_name(linear_kernel(linear)));
                     if (linear.input_scale.size()) metadata[name + ".smoothed"] = "true";
                   });
   return metadata;
 }
 
-void for_each_buffer(const PackedModel& model,
-                     const std::function<void(const PackedBuffer&)>& fn) {
+void for_each_buffer(const PackedModel& model, const std::function<void(const PackedBuffer&)>& fn) {
   auto emit = [&](std::string name, const jit::AlignedBuffer& buffer, size_t alignment) {
     fn(PackedBuffer{std::move(name), {buffer.data(), buffer.size()}, alignment});
   };
@@ -266,38 +266,40 @@ PackedModel rebuild_packed_model(const loader::ModelConfig& config,
     norm.gamma = borrow(name + ".gamma", dim_bytes, kFloatAlignment);
     norm.beta = borrow(name + ".beta", dim_bytes, kFloatAlignment);
   });
-  for_each_linear(model, config, [&](const std::string& name, PackedLinear& linear, int64_t n,
-                                     int64_t k) {
-    const std::string& kernel_name = field(name + ".kernel");
-    const auto kernel = parse_linear_kernel(kernel_name);
-    if (!kernel) throw_error("packed model: '", name, "' has unknown kernel '", kernel_name, "'");
-    if (!can_run(*kernel)) {
-      throw_error("packed model: '", name, "' was packed for ", kernel_name, " (isa ",
-                  field("isa"), "), which this CPU cannot run at level ",
-                  jit::isa_level_name(jit::cpu_features().level),
-                  "; pack the model again for this machine");
-    }
-    const size_t un = static_cast<size_t>(n), uk = static_cast<size_t>(k);
-    jit::AlignedBuffer panels =
-        borrow(name + ".panels", panel_bytes(*kernel, n, k), jit::AlignedBuffer::kAlignment);
-    switch (*kernel) {
-      case LinearKernel::kHighwayF32:
-        linear.weights = HighwayF32Weights{
-            n, k, std::move(panels), borrow(name + ".bias", un * sizeof(float), kFloatAlignment)};
-        break;
-      case LinearKernel::kJitF32:
-        linear.weights = jit::PackedF32Weights{un, uk, std::move(panels)};
-        break;
-      case LinearKernel::kJitBf16:
-        linear.weights = jit::PackedBf16Weights{un, uk, std::move(panels)};
-        break;
-      case LinearKernel::kJitInt8:
-        linear.weights = jit::PackedInt8Weights{un, uk, std::move(panels)};
-        break;
-    }
-    if (metadata.count(name + ".smoothed"))
-      linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
-  });
+  for_each_linear(
+      model, config, [&](const std::string& name, PackedLinear& linear, int64_t n, int64_t k) {
+        const std::string& kernel_name = field(name + ".kernel");
+        const auto kernel = parse_linear_kernel(kernel_name);
+        if (!kernel)
+          throw_error("packed model: '", name, "' has unknown kernel '", kernel_name, "'");
+        if (!can_run(*kernel)) {
+          throw_error("packed model: '", name, "' was packed for ", kernel_name, " (isa ",
+                      field("isa"), "), which this CPU cannot run at level ",
+                      jit::isa_level_name(jit::cpu_features().level),
+                      "; pack the model again for this machine");
+        }
+        const size_t un = static_cast<size_t>(n), uk = static_cast<size_t>(k);
+        jit::AlignedBuffer panels =
+            borrow(name + ".panels", panel_bytes(*kernel, n, k), jit::AlignedBuffer::kAlignment);
+        switch (*kernel) {
+          case LinearKernel::kHighwayF32:
+            linear.weights =
+                HighwayF32Weights{n, k, std::move(panels),
+                                  borrow(name + ".bias", un * sizeof(float), kFloatAlignment)};
+            break;
+          case LinearKernel::kJitF32:
+            linear.weights = jit::PackedF32Weights{un, uk, std::move(panels)};
+            break;
+          case LinearKernel::kJitBf16:
+            linear.weights = jit::PackedBf16Weights{un, uk, std::move(panels)};
+            break;
+          case LinearKernel::kJitInt8:
+            linear.weights = jit::PackedInt8Weights{un, uk, std::move(panels)};
+            break;
+        }
+        if (metadata.count(name + ".smoothed"))
+          linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
+      });
   model.storage = std::move(storage);
   return model;
 }

@@ -30,7 +30,7 @@ namespace encore::engine {
 
 // What the caller asked for. A CPU that cannot run it gets the closest thing (see linear.h).
 enum class Precision : uint8_t { kFp32, kBf16, kInt8 };
-std::string_view precision_name(Precision precision);  // "fp32" | "bf16" | "int8"
+std::string_view precision_name(Precision precision);     // "fp32" | "bf16" | "int8"
 Precision parse_engine_precision(std::string_view name);  // throws encore::Error
 
 // A Linear layer packed for the Highway fp32 GEMM (kernels/gemm_packed_b.h panels, bias apart).
@@ -74,10 +74,10 @@ struct PackedLayer {
 
 struct PackedModel {
   loader::ModelConfig config;
-  Precision precision = Precision::kFp32;  // as requested
+  Precision precision = Precision::kFp32;         // as requested
   jit::IsaLevel level = jit::IsaLevel::portable;  // the ISA level it was packed for
-  jit::AlignedBuffer word_embeddings;      // [vocab_size, dim] floats
-  jit::AlignedBuffer position_embeddings;  // [max_position_embeddings, dim] floats
+  jit::AlignedBuffer word_embeddings;             // [vocab_size, dim] floats
+  jit::AlignedBuffer position_embeddings;         // [max_position_embeddings, dim] floats
   PackedLayerNorm embeddings_layer_norm;
   std::vector<PackedLayer> layers;
   PackedLinear pre_classifier;  // sequence classification only

@@ -61,8 +61,8 @@ bool ModelWork::prepare_for_batch(size_t slot) {
     if (batchable_) return *batchable_;
     batchable_ = false;
     if (route_ != Route::kPredict && route_ != Route::kEmbed) return false;
-    const bool truncate = route_ == Route::kPredict ? truncates(predict_, backend_.task())
-                                                    : embed_.options.truncate;
+    const bool truncate =
+        route_ == Route::kPredict ? truncates(predict_, backend_.task()) : embed_.options.truncate;
     const auto& inputs = route_ == Route::kPredict ? predict_.inputs : embed_.inputs;
     for (const Input& input : inputs) {
       const std::optional<size_t> tokens = backend_.count_tokens(input, truncate);

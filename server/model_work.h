@@ -51,8 +51,8 @@ class ModelWork : public Work {
   simdjson::dom::element document_;
   PredictRequest predict_;
   EmbedRequest embed_;
-  std::optional<bool> batchable_;  // decided once by prepare_for_batch
-  size_t rows_ = 0, longest_ = 0;  // this request's inputs, and the longest in tokens
+  std::optional<bool> batchable_;    // decided once by prepare_for_batch
+  size_t rows_ = 0, longest_ = 0;    // this request's inputs, and the longest in tokens
   std::vector<ModelWork*> members_;  // absorbed works, run by this one
 };
 

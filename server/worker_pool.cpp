@@ -15,9 +15,7 @@ namespace encore::server {
 using SteadyClock = std::chrono::steady_clock;
 
 WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching)
-    : capacity_(capacity),
-      batching_(batching),
-      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    : capacity_(capacity), batching_(batching), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_.valid()) throw_error("eventfd: ", std::strerror(errno));
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
 }

@@ -36,8 +36,7 @@ struct Session::Impl {
   SteadyClock::time_point forward_end;  // post-processing starts here
 
   explicit Impl(std::shared_ptr<const Model> m)
-      : model(std::move(m)),
-        encoder(model->impl().packed, {.threads = model->options().threads}) {}
+      : model(std::move(m)), encoder(model->impl().packed, {.threads = model->options().threads}) {}
 
   const loader::ModelConfig& config() const { return model->impl().config(); }
 

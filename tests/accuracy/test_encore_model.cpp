@@ -79,7 +79,9 @@ TEST_CASE("a .encore file loads to exactly the model packed from its folder, in 
       {Precision::kInt8, encore::engine::Precision::kInt8}};
   for (const char* name : {"tiny-seq", "tiny-tok"}) {
     const std::string folder = encore::test::tiny_model(name);
-    for (const auto& [precision, engine_precision] : precisions) {
+    for (const auto& pair : precisions) {  // no structured bindings: INFO captures (clang 14)
+      const Precision precision = pair.first;
+      const encore::engine::Precision engine_precision = pair.second;
       INFO(name, " ", encore::engine::precision_name(engine_precision));
       const std::string path = dir / (std::string(name) + ".encore");
       write_file_model(folder, engine_precision, path);

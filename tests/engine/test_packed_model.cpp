@@ -90,16 +90,18 @@ TEST_CASE("every precision follows the reference on the golden tiny models") {
   if (!encore::test::requested_isa_runs_here()) return;
   for (const char* name : {"tiny-seq", "tiny-tok"}) {
     const auto weights = load_weights(name);
-    const auto rows = encore::test::read_golden_rows(encore::test::tiny_model(name) + "/expected.jsonl");
+    const auto rows =
+        encore::test::read_golden_rows(encore::test::tiny_model(name) + "/expected.jsonl");
     for (Precision precision : {Precision::kFp32, Precision::kBf16, Precision::kInt8}) {
-      auto model = std::make_shared<const PackedModel>(encore::engine::pack_model(weights, precision));
+      auto model =
+          std::make_shared<const PackedModel>(encore::engine::pack_model(weights, precision));
       Encoder encoder(model, {.threads = 2});
       double worst_logits = 0, worst_hidden = 0, worst_relative = 0;
       for (const GoldenRow& row : rows) {
         const auto out = encoder.forward({1, static_cast<int64_t>(row.ids.size()), row.ids, {}});
         worst_logits = std::max(worst_logits, max_abs_difference(out.logits, row.logits));
-        worst_hidden = std::max(
-            worst_hidden, max_abs_difference(out.last_hidden_state, row.last_hidden_state));
+        worst_hidden = std::max(worst_hidden,
+                                max_abs_difference(out.last_hidden_state, row.last_hidden_state));
         const int64_t dim = weights->config.dim;
         for (size_t t = 0; t < row.ids.size(); ++t) {
           worst_relative = std::max(
@@ -108,10 +110,11 @@ TEST_CASE("every precision follows the reference on the golden tiny models") {
                              std::span<const float>(row.last_hidden_state).subspan(t * dim, dim)));
         }
       }
-      MESSAGE(std::string(name), " ", encore::engine::precision_name(precision), " (layers on ",
-              encore::engine::linear_kernel_name(encore::engine::linear_kernel(model->layers[0].qkv)),
-              "): max |Δ| logits ", worst_logits, ", hidden ", worst_hidden,
-              ", relative (L2 per token) ", worst_relative);
+      MESSAGE(
+          std::string(name), " ", encore::engine::precision_name(precision), " (layers on ",
+          encore::engine::linear_kernel_name(encore::engine::linear_kernel(model->layers[0].qkv)),
+          "): max |Δ| logits ", worst_logits, ", hidden ", worst_hidden,
+          ", relative (L2 per token) ", worst_relative);
       if (precision == Precision::kFp32) {
         CHECK(worst_logits <= 1e-4);
         CHECK(worst_hidden <= 1e-4);
@@ -126,9 +129,11 @@ TEST_CASE("every precision follows the reference on the golden tiny models") {
 TEST_CASE("a packed model rebuilt from its named buffers runs bit-identically") {
   if (!encore::test::requested_isa_runs_here()) return;
   const auto weights = load_weights("tiny-seq");
-  const auto rows = encore::test::read_golden_rows(encore::test::tiny_model("tiny-seq") + "/expected.jsonl");
+  const auto rows =
+      encore::test::read_golden_rows(encore::test::tiny_model("tiny-seq") + "/expected.jsonl");
   for (Precision precision : {Precision::kFp32, Precision::kBf16, Precision::kInt8}) {
-    auto packed = std::make_shared<const PackedModel>(encore::engine::pack_model(weights, precision));
+    auto packed =
+        std::make_shared<const PackedModel>(encore::engine::pack_model(weights, precision));
     const Blob blob = write_blob(*packed);
     const auto metadata = encore::engine::packed_metadata(*packed);
     CHECK(metadata.at("precision") == encore::engine::precision_name(precision));
@@ -138,7 +143,8 @@ TEST_CASE("a packed model rebuilt from its named buffers runs bit-identically") 
     Encoder original(packed, {.threads = 2});
     Encoder from_blob(rebuilt, {.threads = 2});
     for (size_t i = 0; i < rows.size(); i += 7) {
-      const encore::engine::Batch batch{1, static_cast<int64_t>(rows[i].ids.size()), rows[i].ids, {}};
+      const encore::engine::Batch batch{
+          1, static_cast<int64_t>(rows[i].ids.size()), rows[i].ids, {}};
       const auto a = original.forward(batch);
       const std::vector<float> hidden(a.last_hidden_state.begin(), a.last_hidden_state.end());
       const auto b = from_blob.forward(batch);
@@ -169,8 +175,11 @@ TEST_CASE("rebuilding from bad buffers or for a CPU that cannot run them is an e
               {"'layers.0.qkv.panels'", "not aligned to 64"});
   auto missing = metadata;
   missing.erase("layers.0.out.kernel");
-  check_error([&] { encore::engine::rebuild_packed_model(packed.config, missing, lookup_in(blob), blob.bytes); },
-              {"'layers.0.out.kernel'"});
+  check_error(
+      [&] {
+        encore::engine::rebuild_packed_model(packed.config, missing, lookup_in(blob), blob.bytes);
+      },
+      {"'layers.0.out.kernel'"});
   metadata["layers.0.out.kernel"] = "jit_fp64";
   check_error([&] { rebuild(lookup_in(blob)); }, {"unknown kernel 'jit_fp64'"});
 }

@@ -54,8 +54,7 @@ int cmd_serve(int argc, char** argv) {
   options.queue_size = static_cast<size_t>(args.get_int("queue-size", 0, 1'000'000));
   options.batching.max_batch_tokens =
       static_cast<size_t>(args.get_int("max-batch-tokens", 0, 65536));
-  options.batching.max_wait =
-      std::chrono::microseconds(args.get_int("max-wait-us", 0, 10'000'000));
+  options.batching.max_wait = std::chrono::microseconds(args.get_int("max-wait-us", 0, 10'000'000));
   options.idle_timeout = std::chrono::milliseconds(args.get_int("idle-timeout-ms", 1, 86'400'000));
   options.request_timeout =
       std::chrono::milliseconds(args.get_int("request-timeout-ms", 1, 86'400'000));
