@@ -94,7 +94,9 @@ TEST_CASE("names parse back, and unknown names list the valid ones") {
   CHECK(encore::parse_function("sigmoid") == encore::ClassificationFunction::kSigmoid);
   CHECK(encore::parse_pooling("mean") == encore::Pooling::kMean);
   CHECK(encore::parse_precision("fp32") == encore::Precision::kFp32);
+  CHECK(encore::parse_precision("bf16") == encore::Precision::kBf16);
+  CHECK(encore::parse_precision("int8") == encore::Precision::kInt8);
   CHECK_THROWS_WITH_AS(encore::parse_pooling("median"),
                        "unknown pooling 'median' (valid: cls, mean, tokens)", encore::Error);
-  CHECK_THROWS_AS(encore::parse_precision("int8"), encore::Error);
+  CHECK_THROWS_AS(encore::parse_precision("int4"), encore::Error);
 }
