@@ -1,8 +1,6 @@
 // bench_attention: ns per (sequence, head) and GFLOP/s of the fused attention_head against the
 // GEMM-based one it replaced (gemm_attention.h), measured alternately in one run on one pinned
 // thread. A program that prints numbers, not a test.
-#include <sched.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,25 +14,11 @@
 #include "gemm_attention.h"
 #include "kernels/attention.h"
 #include "support/error.h"
+#include "tools/bench_thread.h"
 #include "tools/encore/args.h"
 
 namespace encore::bench {
 namespace {
-
-// CPU time of this thread: time spent descheduled on a shared machine is not the kernel's.
-double thread_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
-
-void pin_to_cpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0)
-    throw_error("--cpu ", cpu, ": cannot pin the thread");
-}
 
 struct AlignedFloats {
   explicit AlignedFloats(int64_t count)
@@ -54,19 +38,19 @@ Samples alternate(const std::function<void()>& a, const std::function<void()>& b
   a();  // warm caches and page in
   b();
   const auto inner_count = [](const std::function<void()>& body) {
-    const double start = thread_seconds();
+    const double start = thread_cpu_seconds();
     body();
-    return std::max(1, static_cast<int>(3e-4 / std::max(thread_seconds() - start, 1e-9)));
+    return std::max(1, static_cast<int>(3e-4 / std::max(thread_cpu_seconds() - start, 1e-9)));
   };
   const int inner_a = inner_count(a), inner_b = inner_count(b);
   Samples samples;
   for (int rep = 0; rep < reps; ++rep) {
-    double start = thread_seconds();
+    double start = thread_cpu_seconds();
     for (int i = 0; i < inner_a; ++i) a();
-    samples.a.push_back((thread_seconds() - start) / inner_a);
-    start = thread_seconds();
+    samples.a.push_back((thread_cpu_seconds() - start) / inner_a);
+    start = thread_cpu_seconds();
     for (int i = 0; i < inner_b; ++i) b();
-    samples.b.push_back((thread_seconds() - start) / inner_b);
+    samples.b.push_back((thread_cpu_seconds() - start) / inner_b);
   }
   return samples;
 }

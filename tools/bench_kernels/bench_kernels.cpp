@@ -1,7 +1,5 @@
 // bench_kernels: throughput of the JIT GEMMs on the DistilBERT shapes, as a fraction of the
 // compute roof measured in the same run (peak_loop.h). A program that prints numbers, not a test.
-#include <sched.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,17 +13,11 @@
 #include "kernels/jit/gemm.h"
 #include "peak_loop.h"
 #include "support/error.h"
+#include "tools/bench_thread.h"
 #include "tools/encore/args.h"
 
 namespace encore::bench {
 namespace {
-
-// CPU time of this thread: the machine is shared, and time spent descheduled is not the kernel's.
-double thread_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
 
 struct Shape {
   size_t n, k;
@@ -36,15 +28,15 @@ constexpr Shape kShapes[] = {{768, 768}, {2304, 768}, {3072, 768}, {768, 3072}};
 // timer's resolution does not matter; the median discards reps disturbed by other processes.
 double median_seconds(const std::function<void()>& body, int reps) {
   body();  // warm caches, page in, JIT on first use
-  double start = thread_seconds();
+  double start = thread_cpu_seconds();
   body();
-  const double once = thread_seconds() - start;
+  const double once = thread_cpu_seconds() - start;
   const int inner = std::max(1, static_cast<int>(5e-4 / std::max(once, 1e-9)));
   std::vector<double> samples;
   for (int rep = 0; rep < reps; ++rep) {
-    start = thread_seconds();
+    start = thread_cpu_seconds();
     for (int i = 0; i < inner; ++i) body();
-    samples.push_back((thread_seconds() - start) / inner);
+    samples.push_back((thread_cpu_seconds() - start) / inner);
   }
   std::nth_element(samples.begin(), samples.begin() + reps / 2, samples.end());
   return samples[reps / 2];
@@ -153,14 +145,6 @@ void bench_quantize(const std::vector<int64_t>& ms, int reps) {
                   seconds * 1e6);
     }
   }
-}
-
-void pin_to_cpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0)
-    throw_error("--cpu ", cpu, ": cannot pin the thread");
 }
 
 int run(int argc, char** argv) {

@@ -3,8 +3,6 @@
 // set) repeatedly and keeps the fastest pass, as tools/bench_tokenizer/hf_speed.mjs does for HF;
 // then times single encode() calls on a 64-token sentence. A benchmark prints numbers; it asserts
 // nothing (see compare.sh for the side-by-side with HF).
-#include <sched.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,9 +15,13 @@
 #include "simdjson.h"
 #include "support/error.h"
 #include "support/mapped_file.h"
+#include "tools/bench_thread.h"
 #include "tools/encore/args.h"
 
 namespace {
+
+using encore::bench::pin_to_cpu;
+using encore::bench::thread_cpu_seconds;
 
 using Clock = std::chrono::steady_clock;
 
@@ -46,21 +48,6 @@ std::vector<std::string> read_texts(const std::string& path) {
   }
   if (texts.empty()) encore::throw_error(path, ": no texts");
   return texts;
-}
-
-void pin_to_cpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof(set), &set) != 0) encore::throw_error("cannot pin to CPU ", cpu);
-}
-
-// CPU time of this thread: unlike wall time, it does not count the time other processes on a
-// busy machine take from us, so passes stay comparable when the machine is not idle.
-double thread_cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 struct Pass {
