@@ -8,6 +8,7 @@
 #include "kernels/jit/cpu_features.h"
 #include "kernels/jit/panel_layout.h"
 #include "kernels/jit/row_quantizer_emitter.h"
+#include "kernels/row_quantization.h"
 
 namespace encore::jit {
 namespace {
@@ -82,11 +83,11 @@ void quantize_row_range(const float* x, size_t x_stride, size_t first, size_t en
     } else {
       std::tie(low, high) = range_with_zero(in, k);
     }
-    const float scale = (high - low) / 255.0f;
-    const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    const float zero_point = std::clamp(round_to_nearest_even(-low * inverse, magic), 0.0f, 255.0f);
-    out.scale[row] = scale;
-    out.zero_point[row] = static_cast<int32_t>(zero_point);
+    const kernels::RowQuantization quantization = kernels::row_quantization(low, high);
+    const float inverse = quantization.inverse;
+    const float zero_point = static_cast<float>(quantization.zero_point);
+    out.scale[row] = quantization.scale;
+    out.zero_point[row] = quantization.zero_point;
     if (jit) {
       const QuantizeRowArgs args{in, q, static_cast<int64_t>(k), inverse, out.zero_point[row]};
       quantize_row(&args);
