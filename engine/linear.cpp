@@ -155,10 +155,12 @@ const Gemm& LinearRunner::PlanCache<Gemm>::get(const PlanKey& key) {
 void LinearRunner::prepare(const PackedLinear& linear, LinearActivation activation, bool residual) {
   const int64_t n = linear.out_features(), k = linear.in_features();
   const jit::Epilogue epilogue = jit_epilogue(activation, residual);
+  const LinearKernel kernel = linear_kernel(linear);
+  if (kernel == LinearKernel::kHighwayF32) return;  // nothing is generated for Highway
   for (size_t rows = 1; rows <= jit::kMaxRows; ++rows) {
-    switch (linear_kernel(linear)) {
+    switch (kernel) {
       case LinearKernel::kHighwayF32:
-        return;
+        break;
       case LinearKernel::kJitF32:
         jit::F32Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
         break;
