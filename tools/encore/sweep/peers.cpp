@@ -144,7 +144,9 @@ Peer pytorch_peer(const PeerPaths& paths) {
                     paths.model_dir};
     // Debian's torch uses OpenBLAS when libopenblas0-pthread is installed (else the reference
     // BLAS, ~8x slower); a forced OPENBLAS_CORETYPE would pick slower kernels: unset it.
-    peer.env = {"OPENBLAS_CORETYPE"};
+    // torch's OpenMP threads spin after each parallel op and starve OpenBLAS's own threads on
+    // the same cores (2 cores measured 2x slower than 1); passive waiting removes that.
+    peer.env = {"OPENBLAS_CORETYPE", "OMP_WAIT_POLICY=PASSIVE"};
   }
   return peer;
 }
