@@ -16,6 +16,7 @@
 #include "engine/arena.h"
 #include "engine/cpu_affinity.h"
 #include "engine/linear.h"
+#include "engine/op_profile.h"
 #include "engine/thread_pool.h"
 #include "kernels/attention.h"
 #include "kernels/layer_norm.h"
@@ -111,6 +112,7 @@ struct Encoder::Impl {
   void validate(const Batch& batch) const;
   void embed(const Batch& batch);
   void layer(const PackedLayer& layer, const Batch& batch);
+  void attention(const Batch& batch);  // ws.qkv → ws.context, per (sequence, head)
   void layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm);
   // y = act(x·Wᵀ + b) (+ residual) for `rows` rows, strides: x_stride, and out_features for y.
   void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows, float* y,
@@ -128,6 +130,7 @@ struct Encoder::Impl {
   Arena arena;
   Workspace ws;
   int64_t capacity_tokens = 0;
+  OpProfile profile;
 };
 
 void Encoder::Impl::validate(const Batch& batch) const {
@@ -206,11 +209,31 @@ void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t 
 void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
+
+  profile.time(Op::kQkv, [&] { linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv); });
+
+  profile.time(Op::kAttention, [&] { attention(batch); });
+
+  profile.time(Op::kOut, [&] {
+    linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden);
+  });
+  profile.time(Op::kSaLayerNorm,
+               [&] { layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm); });
+
+  profile.time(Op::kFfnIn,
+               [&] { linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation); });
+  profile.time(Op::kFfnOut, [&] {
+    linear(layer.ffn_out, ws.ffn, config.hidden_dim, tokens, ws.hidden, LinearActivation::kNone,
+           ws.attention);
+  });
+  profile.time(Op::kOutputLayerNorm,
+               [&] { layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm); });
+}
+
+void Encoder::Impl::attention(const Batch& batch) {
+  const int64_t dim = config.dim;
   const int64_t heads = config.n_heads;
   const int64_t head_dim = config.head_dim();
-
-  linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv);
-
   pool.parallel_for(batch.batch * heads, [&](int64_t task, int worker) {
     const int64_t sequence = task / heads;
     const int64_t head = task % heads;
@@ -229,14 +252,6 @@ void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch) {
     args.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     kernels::attention_head(args, ws.attention_scratch + worker * ws.attention_scratch_stride);
   });
-
-  linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden);
-  layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm);
-
-  linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation);
-  linear(layer.ffn_out, ws.ffn, config.hidden_dim, tokens, ws.hidden, LinearActivation::kNone,
-         ws.attention);
-  layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm);
 }
 
 EncoderOutput Encoder::Impl::heads(const Batch& batch) {
@@ -279,9 +294,13 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   // The caller works as worker 0: pin it beside the pool's workers for this call only.
   std::optional<ScopedPin> pin;
   if (impl.pin && impl.pool.size() > 1) pin.emplace(impl.cpus[0]);
-  impl.embed(batch);
+  impl.profile.begin_forward(batch.batch * batch.seq);
+  impl.profile.time(Op::kEmbed, [&] { impl.embed(batch); });
   for (const PackedLayer& layer : impl.model->layers) impl.layer(layer, batch);
-  return impl.heads(batch);
+  EncoderOutput output;
+  impl.profile.time(Op::kHeads, [&] { output = impl.heads(batch); });
+  impl.profile.end_forward();
+  return output;
 }
 
 const loader::ModelConfig& Encoder::config() const {

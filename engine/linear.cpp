@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/parallel_gemm.h"
+#include "engine/split_int8.h"
 #include "kernels/gemm_packed_b.h"
 #include "support/error.h"
 
@@ -146,9 +147,11 @@ const Gemm& LinearRunner::PlanCache<Gemm>::get(const PlanKey& key) {
   const auto& [m, n, k, activation, residual] = key;
   auto& slot = slots[next];
   next = (next + 1) % kSlots;
+  jit::Epilogue epilogue = jit_epilogue(activation, residual);
+  epilogue.raw_int32 = raw_int32;
   slot.emplace(std::piecewise_construct, std::forward_as_tuple(key),
                std::forward_as_tuple(static_cast<size_t>(m), static_cast<size_t>(n),
-                                     static_cast<size_t>(k), jit_epilogue(activation, residual)));
+                                     static_cast<size_t>(k), epilogue));
   return slot->second;
 }
 
@@ -167,9 +170,13 @@ void LinearRunner::prepare(const PackedLinear& linear, LinearActivation activati
       case LinearKernel::kJitBf16:
         jit::Bf16Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
         break;
-      case LinearKernel::kJitInt8:
-        jit::Int8Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k), epilogue);
+      case LinearKernel::kJitInt8: {
+        jit::Epilogue raw;
+        raw.raw_int32 = true;
+        jit::Int8Gemm(rows, static_cast<size_t>(n), static_cast<size_t>(k),
+                      linear.split_rows ? raw : epilogue);
         break;
+      }
     }
   }
 }
@@ -223,6 +230,7 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
       const float* column_scale = linear.input_scale.size()
                                       ? reinterpret_cast<const float*>(linear.input_scale.data())
                                       : nullptr;
+      if (linear.split_rows) return run_split_int8(pool, linear, call);
       jit::shape_quantized_rows(rows, static_cast<size_t>(k), quantized_);
       for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
         jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),
@@ -233,6 +241,32 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
       });
     }
   }
+}
+
+void LinearRunner::run_split_int8(ThreadPool& pool, const PackedLinear& linear,
+                                  const LinearCall& call) {
+  const auto& w = std::get<jit::PackedInt8Weights>(linear.weights);
+  const int64_t n = linear.out_features(), k = linear.in_features();
+  const jit::Int8Gemm& gemm =
+      split_plans_.get({2 * call.rows, n, k, LinearActivation::kNone, false});
+  const float* column_scale = linear.input_scale.size()
+                                  ? reinterpret_cast<const float*>(linear.input_scale.data())
+                                  : nullptr;
+  jit::shape_split_quantized_rows(static_cast<size_t>(call.rows), static_cast<size_t>(k),
+                                  quantized_);
+  for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
+    jit::quantize_split_row_range(call.x, static_cast<size_t>(call.x_stride),
+                                  static_cast<size_t>(first), static_cast<size_t>(end),
+                                  column_scale, quantized_);
+  });
+  const size_t sums = static_cast<size_t>(2 * call.rows * n);
+  if (split_sums_.size() < sums) split_sums_.resize(sums);
+  const jit::Activation activation = jit_epilogue(call.activation, false).activation;
+  for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
+    gemm.run_raw(quantized_, w, split_sums_.data(), static_cast<size_t>(n), range);
+    combine_split_int8(split_sums_.data(), static_cast<size_t>(n), quantized_, w, range,
+                       activation, jit_output(call));
+  });
 }
 
 }  // namespace encore::engine

@@ -1,6 +1,7 @@
 #include "engine/packed_model.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
@@ -95,6 +96,71 @@ PackedLinear pack(LinearKernel kernel, std::initializer_list<const loader::Linea
   return pack_linear(kernel, s.weight.data(), s.bias.data(), s.n, s.k, smoothing);
 }
 
+// How one Linear of each layer runs in an int8 model (the measurements behind the default:
+// engine/README.md). ENCORE_INT8_RECIPE="qkv=split,out=rows,ffn_in=split_smooth,ffn_out=bf16"
+// overrides it for experiments; values rows | split | bf16 | fp32, "_smooth" adds SmoothQuant
+// factors from the preceding LayerNorm (QKV and FFN-in only).
+struct Int8Choice {
+  enum class Kind : uint8_t { kRows, kSplitRows, kBf16, kFp32 } kind = Kind::kRows;
+  bool smooth = false;
+};
+struct Int8Recipe {
+  Int8Choice qkv, out, ffn_in, ffn_out;
+};
+
+Int8Choice parse_int8_choice(std::string_view value) {
+  Int8Choice choice;
+  constexpr std::string_view kSmooth = "_smooth";
+  if (value.size() > kSmooth.size() && value.ends_with(kSmooth)) {
+    choice.smooth = true;
+    value.remove_suffix(kSmooth.size());
+  }
+  using Kind = Int8Choice::Kind;
+  if (value == "rows") choice.kind = Kind::kRows;
+  else if (value == "split") choice.kind = Kind::kSplitRows;
+  else if (value == "bf16") choice.kind = Kind::kBf16;
+  else if (value == "fp32") choice.kind = Kind::kFp32;
+  else throw_error("ENCORE_INT8_RECIPE: unknown choice '", value, "'");
+  return choice;
+}
+
+Int8Recipe int8_recipe() {
+  using Kind = Int8Choice::Kind;
+  Int8Recipe recipe{{Kind::kRows, true}, {Kind::kRows, false}, {Kind::kRows, true},
+                    {Kind::kBf16, false}};
+  const char* text = std::getenv("ENCORE_INT8_RECIPE");
+  if (!text) return recipe;
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t equals = item.find('=');
+    if (equals == std::string_view::npos) throw_error("ENCORE_INT8_RECIPE: '", item, "' has no '='");
+    const std::string_view key = item.substr(0, equals);
+    const Int8Choice choice = parse_int8_choice(item.substr(equals + 1));
+    if (key == "qkv") recipe.qkv = choice;
+    else if (key == "out") recipe.out = choice;
+    else if (key == "ffn_in") recipe.ffn_in = choice;
+    else if (key == "ffn_out") recipe.ffn_out = choice;
+    else throw_error("ENCORE_INT8_RECIPE: unknown Linear '", key, "'");
+  }
+  return recipe;
+}
+
+// Packs one Linear of an int8 model as `choice` says; `int8_kernel` is what int8 runs on here.
+PackedLinear pack_int8(const Int8Choice& choice, LinearKernel int8_kernel, jit::IsaLevel level,
+                       bool has_bf16, std::initializer_list<const loader::Linear*> parts,
+                       const loader::LayerNormWeights* input_norm) {
+  using Kind = Int8Choice::Kind;
+  const LinearKernel kernel = choice.kind == Kind::kBf16   ? kernel_for(Precision::kBf16, level, has_bf16)
+                              : choice.kind == Kind::kFp32 ? kernel_for(Precision::kFp32, level, has_bf16)
+                                                           : int8_kernel;
+  PackedLinear linear = pack(kernel, parts, choice.smooth ? input_norm : nullptr);
+  linear.split_rows = kernel == LinearKernel::kJitInt8 && choice.kind == Kind::kSplitRows;
+  return linear;
+}
+
 int parse_layer_count(const loader::ModelConfig& config) {
   if (config.n_layers < 0 || config.n_layers > 1024)
     throw_error("packed model: n_layers ", config.n_layers, " out of range");
@@ -146,12 +212,6 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                        Precision precision, jit::IsaLevel level) {
   const bool has_bf16 = jit::cpu_features().has_bf16;
   const LinearKernel layer_kernel = kernel_for(precision, level, has_bf16);
-  // int8's FFN-out input is GELU's output (3072 channels, long-tailed): per-row u8 loses too much
-  // of it (measured on an --outliers model with a fitted head: top-1 agreement 94.5% → 98%), so it
-  // runs in bf16 (fp32 without AVX512_BF16).
-  const LinearKernel ffn_out_kernel = layer_kernel == LinearKernel::kJitInt8
-                                          ? kernel_for(Precision::kBf16, level, has_bf16)
-                                          : layer_kernel;
   // The heads read one row per sequence: tiny work, and the logits are what users see.
   const LinearKernel head_kernel = kernel_for(Precision::kFp32, level, has_bf16);
   if (precision != Precision::kFp32 &&
@@ -171,13 +231,21 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
   model.position_embeddings = borrow_floats(w.position_embeddings.data);
   model.embeddings_layer_norm = borrow_layer_norm(w.embeddings_layer_norm);
   const loader::LayerNormWeights* previous_norm = &w.embeddings_layer_norm;
+  const Int8Recipe recipe = int8_recipe();
+  // Every Linear of an fp32 or bf16 model runs on layer_kernel; an int8 model's follow the recipe.
+  auto pack_layer_linear = [&](const Int8Choice& choice,
+                               std::initializer_list<const loader::Linear*> parts,
+                               const loader::LayerNormWeights* input_norm) {
+    if (precision != Precision::kInt8) return pack(layer_kernel, parts, nullptr);
+    return pack_int8(choice, layer_kernel, level, has_bf16, parts, input_norm);
+  };
   for (const loader::TransformerLayerWeights& layer : w.layers) {
     PackedLayer packed;
-    packed.qkv = pack(layer_kernel, {&layer.q, &layer.k, &layer.v}, previous_norm);
-    packed.out = pack(layer_kernel, {&layer.out}, nullptr);
+    packed.qkv = pack_layer_linear(recipe.qkv, {&layer.q, &layer.k, &layer.v}, previous_norm);
+    packed.out = pack_layer_linear(recipe.out, {&layer.out}, nullptr);
     packed.sa_layer_norm = borrow_layer_norm(layer.sa_layer_norm);
-    packed.ffn_in = pack(layer_kernel, {&layer.ffn_in}, &layer.sa_layer_norm);
-    packed.ffn_out = pack(ffn_out_kernel, {&layer.ffn_out}, nullptr);
+    packed.ffn_in = pack_layer_linear(recipe.ffn_in, {&layer.ffn_in}, &layer.sa_layer_norm);
+    packed.ffn_out = pack_layer_linear(recipe.ffn_out, {&layer.ffn_out}, nullptr);
     packed.output_layer_norm = borrow_layer_norm(layer.output_layer_norm);
     model.layers.push_back(std::move(packed));
     previous_norm = &layer.output_layer_norm;
@@ -200,6 +268,7 @@ std::map<std::string, std::string> packed_metadata(const PackedModel& model) {
                     metadata[name + ".kernel"] =
                         std::string(linear_kernel_name(linear_kernel(linear)));
                     if (linear.input_scale.size()) metadata[name + ".smoothed"] = "true";
+                    if (linear.split_rows) metadata[name + ".split_rows"] = "true";
                   });
   return metadata;
 }
@@ -299,6 +368,9 @@ PackedModel rebuild_packed_model(const loader::ModelConfig& config,
         }
         if (metadata.count(name + ".smoothed"))
           linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
+        linear.split_rows = metadata.count(name + ".split_rows") > 0;
+        if (linear.split_rows && *kernel != LinearKernel::kJitInt8)
+          throw_error("packed model: '", name, "' has split rows but kernel ", kernel_name);
       });
   model.storage = std::move(storage);
   return model;

@@ -50,6 +50,9 @@ struct PackedLinear {
   // int8 only, may be empty: per input channel factors the activations are multiplied by before
   // quantization (SmoothQuant: W's columns were multiplied by their inverse when packed).
   jit::AlignedBuffer input_scale;
+  // int8 only: activations quantized as split rows (kernels/jit/quantized_rows.h), ~16-bit, through
+  // the same int8 weights: twice the multiply work, the same weight bytes.
+  bool split_rows = false;
 
   bool empty() const { return weights.index() == 0; }
   int64_t out_features() const;

@@ -1,9 +1,8 @@
 #include "loader/checkpoint.h"
 
-#include <simdjson.h>
-
 #include <filesystem>
 
+#include "loader/checkpoint_index.h"
 #include "support/error.h"
 
 namespace encore::loader {
@@ -14,12 +13,6 @@ constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 constexpr const char* kPytorchFile = "pytorch_model.bin";
 constexpr const char* kPytorchIndexFile = "pytorch_model.bin.index.json";
-
-// Shard names come from a file we do not trust: keep them inside the model folder.
-bool is_plain_file_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-         name.find('\0') == std::string_view::npos;
-}
 }  // namespace
 
 std::string pytorch_conversion_hint(const std::string& model_dir) {
@@ -71,35 +64,25 @@ void Checkpoint::add_shard(const std::string& path) {
 }
 
 void Checkpoint::load_index(const std::string& model_dir) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string json = simdjson::padded_string(read_text_file(main_file_));
-  simdjson::dom::object weight_map;
-  if (auto error = parser.parse(json)["weight_map"].get(weight_map)) {
-    throw_error(main_file_, ": needs an object 'weight_map' (tensor name → shard file): ",
-                simdjson::error_message(error));
-  }
+  const std::vector<ShardedTensor> index =
+      parse_checkpoint_index(read_text_file(main_file_), main_file_);
   // Map every shard once, then check each listed tensor really is in the shard named for it.
   std::map<std::string, size_t, std::less<>> shard_index;
-  for (auto [tensor, shard_value] : weight_map) {
-    std::string_view shard;
-    if (shard_value.get(shard) || !is_plain_file_name(shard)) {
-      throw_error(main_file_, ": tensor '", tensor, "' maps to something that is not a file name");
-    }
-    if (shard_index.count(shard)) continue;
-    const std::string path = (fs::path(model_dir) / shard).string();
+  for (const ShardedTensor& entry : index) {
+    if (shard_index.count(entry.shard)) continue;
+    const std::string path = (fs::path(model_dir) / entry.shard).string();
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) {
-      throw_error(main_file_, ": shard '", shard, "' (listed for tensor '", tensor,
+      throw_error(main_file_, ": shard '", entry.shard, "' (listed for tensor '", entry.tensor,
                   "') not found at ", path);
     }
-    shard_index.emplace(std::string(shard), shards_.size());
+    shard_index.emplace(entry.shard, shards_.size());
     add_shard(path);
   }
-  for (auto [tensor, shard_value] : weight_map) {
-    std::string_view shard = shard_value.get_string().value_unsafe();
-    auto entry = tensors_.find(tensor);
-    if (entry == tensors_.end() || entry->second.shard != shard_index.at(std::string(shard))) {
-      throw_error(main_file_, ": tensor '", tensor, "' is listed in shard '", shard,
+  for (const ShardedTensor& entry : index) {
+    auto found = tensors_.find(entry.tensor);
+    if (found == tensors_.end() || found->second.shard != shard_index.at(entry.shard)) {
+      throw_error(main_file_, ": tensor '", entry.tensor, "' is listed in shard '", entry.shard,
                   "' but that file does not hold it");
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,12 @@ namespace encore::server {
 class Connection {
  public:
   Connection(UniqueFd fd, uint64_t id, const HttpLimits& limits)
-      : parser(limits), fd_(std::move(fd)), id_(id) {}
+      : parser(limits), fd_(std::make_shared<const UniqueFd>(std::move(fd))), id_(id) {}
 
-  int fd() const { return fd_.get(); }
+  int fd() const { return fd_->get(); }
+  // Shared with a worker that answers on this socket itself (DirectReply): the socket is closed
+  // when both are done with it.
+  const std::shared_ptr<const UniqueFd>& socket() const { return fd_; }
   uint64_t id() const { return id_; }
 
   enum class ReadResult { kData, kWouldBlock, kEof, kError };
@@ -48,7 +52,7 @@ class Connection {
   Clock::time_point request_complete;  // when the current request was fully received
 
  private:
-  UniqueFd fd_;
+  std::shared_ptr<const UniqueFd> fd_;
   uint64_t id_;
   std::string in_;  // bytes [in_start_, in_end_) are unparsed; the rest is spare room
   size_t in_start_ = 0, in_end_ = 0;

@@ -103,6 +103,7 @@ void EncoreBackend::describe(JsonWriter& info) const {
   info.key("hidden_size").value(model_->hidden_size());
   info.key("threads").value(model_->options().threads);
   info.key("isa").value(kernels_.isa);
+  info.key("highway_target").value(kernels_.highway_target);
   info.key("precision").value(kernels_.precision);
   info.key("linear_kernels").value(kernels_.linear_kernels);
   info.key("max_batch_tokens").value(static_cast<uint64_t>(max_batch_tokens_));

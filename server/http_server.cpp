@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -52,14 +53,23 @@ UniqueFd block_and_watch_stop_signals() {
   return fd;
 }
 
+// ENCORE_SERVE_IDLE_SPIN_US overrides ServerOptions::worker_idle_spin (0: sleep at once), for
+// measuring its effect (tools/bench_server/run.sh) on a given machine.
+ServerOptions with_environment(ServerOptions options) {
+  if (const char* spin = std::getenv("ENCORE_SERVE_IDLE_SPIN_US"); spin && *spin) {
+    options.worker_idle_spin = std::chrono::microseconds(std::strtoll(spin, nullptr, 10));
+  }
+  return options;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const ServerOptions& options, RequestHandler& handler, Metrics& metrics)
-    : options_(options),
+    : options_(with_environment(options)),
       handler_(handler),
       metrics_(metrics),
       signals_(block_and_watch_stop_signals()),  // before pool_: its threads inherit the mask
-      pool_(options.workers, options.queue_size, options.batching),
+      pool_(options_.workers, options_.queue_size, options_.batching, options_.worker_idle_spin),
       next_id_(kFirstConnectionId) {
   raise_fd_limit();
   stop_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -87,6 +97,9 @@ void HttpServer::run() {
     if (draining_ && (connections_.empty() || Clock::now() >= drain_deadline_)) break;
     events.clear();
     loop_.wait(events, std::chrono::milliseconds(1000));
+    // First: answers the workers wrote themselves did not wake us (worker_pool.h), and a client's
+    // next request must find its connection no longer waiting for a worker.
+    if (pool_.has_done()) deliver_finished_jobs();
     for (const epoll_event& event : events) {
       switch (event.data.u64) {
         case kListenerToken:
@@ -221,7 +234,7 @@ void HttpServer::process_requests(Connection& c) {
     if (c.pending_input() > 0) c.request_started = Clock::now();  // a pipelined request follows
     if (!dispatch.work) {
       respond(c, std::move(dispatch.response), dispatch.route, keep_alive);
-    } else if (pool_.try_submit(c.id(), std::move(dispatch.work))) {
+    } else if (pool_.try_submit(c.id(), std::move(dispatch.work), direct_reply(c, keep_alive))) {
       c.waiting_for_worker = true;
       c.keep_alive_after_job = keep_alive;
       c.job_route = dispatch.route;
@@ -231,6 +244,13 @@ void HttpServer::process_requests(Connection& c) {
               keep_alive);
     }
   }
+}
+
+// The worker may answer on the socket itself only when nothing is waiting to be sent before it
+// (while the work runs, the I/O thread appends nothing to this connection's output).
+DirectReply HttpServer::direct_reply(const Connection& c, bool keep_alive) const {
+  if (c.pending_output() > 0) return {};
+  return {c.socket(), c.request_complete, keep_alive};
 }
 
 void HttpServer::respond(Connection& c, HttpResponse response, std::string_view route,
@@ -249,7 +269,13 @@ void HttpServer::deliver_finished_jobs() {
     if (it == connections_.end()) continue;  // the client left while its request ran
     Connection& c = *it->second;
     c.waiting_for_worker = false;
-    respond(c, std::move(done.response), c.job_route, c.keep_alive_after_job && !draining_);
+    if (done.sent_by_worker) {
+      metrics_.record_request(c.job_route, done.response.status, done.response.compute_ms / 1000);
+      c.output() += done.unsent;
+      if (!done.keep_alive || draining_) c.close_after_flush = true;
+    } else {
+      respond(c, std::move(done.response), c.job_route, c.keep_alive_after_job && !draining_);
+    }
     advance(c);
   }
   metrics_.set_queue_size(pool_.waiting());
@@ -300,6 +326,7 @@ void HttpServer::on_deadline(uint64_t id) {
 void HttpServer::begin_drain() {
   if (draining_) return;
   draining_ = true;
+  pool_.close_connections_after_reply();
   drain_deadline_ = Clock::now() + options_.drain_timeout;
   loop_.forget(listener_.get());
   listener_.reset();

@@ -21,6 +21,10 @@
 
 namespace encore::server {
 
+// Long enough to bridge a client's round trip between two requests on one keep-alive
+// connection (tens of µs), short enough that an idle server stops burning a core at once.
+inline constexpr std::chrono::microseconds kDefaultWorkerIdleSpin{200};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (see HttpServer::port())
@@ -29,6 +33,8 @@ struct ServerOptions {
   size_t queue_size = 64;  // requests waiting for a worker before 429
   int workers = 1;         // latency mode: one request at a time, the model uses every core
   BatchingOptions batching;  // off by default
+  // An idle inference worker polls its queue this long before sleeping (see worker_pool.h).
+  std::chrono::microseconds worker_idle_spin{kDefaultWorkerIdleSpin};
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request, or to send one
   std::chrono::milliseconds drain_timeout{10'000};    // after a stop signal
@@ -55,6 +61,7 @@ class HttpServer {
 
   void advance(Connection& c);
   void process_requests(Connection& c);
+  DirectReply direct_reply(const Connection& c, bool keep_alive) const;
   void respond(Connection& c, HttpResponse response, std::string_view route, bool keep_alive);
   void update_interest(Connection& c);
   void update_deadline(Connection& c);

@@ -1,6 +1,8 @@
 #include "server/worker_pool.h"
 
+#include <immintrin.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,8 +16,39 @@ namespace encore::server {
 
 using SteadyClock = std::chrono::steady_clock;
 
-WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching)
-    : capacity_(capacity), batching_(batching), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+namespace {
+
+// Pauses between two looks at the clock while spinning idle (a few µs).
+constexpr int kPausesPerCheck = 32;
+
+double milliseconds_since(SteadyClock::time_point start) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+}
+
+// Sends what the socket takes without blocking; returns the bytes sent (an error sends nothing
+// more: the I/O thread retries the rest, meets the same error and closes the connection).
+size_t send_available(int fd, std::string_view bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n =
+        ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      sent += static_cast<size_t>(n);
+    } else if (errno != EINTR) {
+      break;
+    }
+  }
+  return sent;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching,
+                       std::chrono::microseconds idle_spin)
+    : capacity_(capacity),
+      batching_(batching),
+      idle_spin_(idle_spin),
+      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_.valid()) throw_error("eventfd: ", std::strerror(errno));
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
 }
@@ -29,11 +62,13 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-bool WorkerPool::try_submit(uint64_t connection_id, std::unique_ptr<Work> work) {
+bool WorkerPool::try_submit(uint64_t connection_id, std::unique_ptr<Work> work,
+                            DirectReply reply) {
   {
     std::lock_guard lock(mutex_);
     if (jobs_.size() >= capacity_) return false;
-    jobs_.push_back({connection_id, std::move(work), SteadyClock::now()});
+    jobs_.push_back({connection_id, std::move(work), SteadyClock::now(), std::move(reply)});
+    queued_.store(jobs_.size(), std::memory_order_release);
   }
   has_work_.notify_one();
   return true;
@@ -43,6 +78,7 @@ std::vector<WorkerPool::Done> WorkerPool::take_done() {
   uint64_t count;
   [[maybe_unused]] ssize_t n = ::read(wake_.get(), &count, sizeof count);  // EAGAIN: nothing new
   std::lock_guard lock(mutex_);
+  has_done_.store(false, std::memory_order_relaxed);
   return std::exchange(done_, {});
 }
 
@@ -51,10 +87,24 @@ size_t WorkerPool::waiting() const {
   return jobs_.size();
 }
 
+// Stopping is not watched here: a stopping pool waits at most idle_spin_ longer.
+void WorkerPool::spin_while_idle() const {
+  if (idle_spin_.count() <= 0) return;
+  const auto until = SteadyClock::now() + idle_spin_;
+  while (queued_.load(std::memory_order_acquire) == 0) {
+    for (int i = 0; i < kPausesPerCheck; ++i) _mm_pause();
+    if (SteadyClock::now() >= until) return;
+    // Any other runnable thread on this core (the I/O thread, the model's own workers) goes first.
+    std::this_thread::yield();
+  }
+}
+
 bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
+  const bool block = deadline == SteadyClock::time_point::max();
+  if (block) spin_while_idle();
   std::unique_lock lock(mutex_);
   const auto ready = [this] { return stopping_ || !jobs_.empty(); };
-  if (deadline == SteadyClock::time_point::max()) {
+  if (block) {
     has_work_.wait(lock, ready);
   } else {
     has_work_.wait_until(lock, deadline, ready);
@@ -62,6 +112,7 @@ bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
   if (jobs_.empty()) return false;
   job = std::move(jobs_.front());
   jobs_.pop_front();
+  queued_.store(jobs_.size(), std::memory_order_release);
   return true;
 }
 
@@ -111,16 +162,47 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   if (responses.size() != batch.size()) {
     responses.resize(batch.size(), error_response(500, "internal error: a response is missing"));
   }
+  std::vector<Done> answered;
+  answered.reserve(batch.size());
+  bool wake = false;  // does the I/O thread have to act now?
+  for (size_t i = 0; i < batch.size(); ++i) {
+    answered.push_back(answer(batch[i], std::move(responses[i]), started));
+    const Done& done = answered.back();
+    wake = wake || !done.sent_by_worker || !done.keep_alive || !done.unsent.empty();
+  }
   {
     std::lock_guard lock(mutex_);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const double queue_seconds =
-          std::chrono::duration<double>(started - batch[i].submitted).count();
-      done_.push_back({batch[i].connection_id, std::move(responses[i]), queue_seconds});
-    }
+    for (Done& done : answered) done_.push_back(std::move(done));
+    has_done_.store(true, std::memory_order_release);
   }
+  if (!wake) return;
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
+}
+
+// With a DirectReply, frames the response and writes it to the client now.
+WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
+                                    SteadyClock::time_point started) {
+  Done done;
+  done.connection_id = job.connection_id;
+  done.queue_seconds = std::chrono::duration<double>(started - job.submitted).count();
+  if (!job.reply.socket) {
+    done.response = std::move(response);
+    return done;
+  }
+  response.compute_ms = milliseconds_since(job.reply.request_complete);
+  done.keep_alive =
+      job.reply.keep_alive && !response.close && !closing_.load(std::memory_order_relaxed);
+  thread_local std::string out;  // one buffer per worker, reused
+  out.clear();
+  append_response(out, response, done.keep_alive);
+  const size_t sent = send_available(job.reply.socket->get(), out);
+  done.sent_by_worker = true;
+  done.unsent.assign(out, sent);
+  done.response.status = response.status;
+  done.response.compute_ms = response.compute_ms;
+  job.reply.socket.reset();
+  return done;
 }
 
 }  // namespace encore::server

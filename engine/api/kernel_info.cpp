@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/api/model_impl.h"
+#include "kernels/highway_target.h"
 
 namespace encore {
 
@@ -20,6 +21,7 @@ KernelInfo Model::kernel_info() const {
     if (!info.linear_kernels.empty()) info.linear_kernels += '+';
     info.linear_kernels += kernel;
   }
+  info.highway_target = std::string(kernels::highway_target());
   return info;
 }
 

@@ -65,6 +65,8 @@ struct KernelInfo {
                           // "portable" (the CPU's best, unless ENCORE_ISA lowers it)
   std::string precision;  // as requested: "fp32", "bf16" or "int8"
   std::string linear_kernels;  // the Linear layers' GEMMs, distinct, joined by '+' ("jit_int8")
+  std::string highway_target;  // Highway target of the fp32 kernels (attention, LayerNorm, ...):
+                               // "AVX3", "AVX2", "SSE4"
 };
 
 // A model folder loaded once and shared, immutable, by every Session.

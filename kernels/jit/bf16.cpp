@@ -3,6 +3,8 @@
 #include <bit>
 #include <cmath>
 
+#include "kernels/jit/bf16_row_emitter.h"
+#include "kernels/jit/cpu_features.h"
 #include "kernels/jit/panel_layout.h"
 
 namespace encore::jit {
@@ -27,10 +29,19 @@ void shape_bf16_rows(size_t m, size_t k, Bf16Rows& out) {
 
 void convert_row_range_to_bf16(const float* x, size_t x_stride, size_t first, size_t end,
                                Bf16Rows& out) {
+  // The bf16 GEMM runs only where the vector conversion exists; below, the scalar one serves tests.
+  const CpuFeatures& cpu = cpu_features();
+  const Bf16RowFn convert_row =
+      cpu.level >= IsaLevel::avx512 && cpu.has_bf16 ? bf16_row_kernel() : nullptr;
   for (size_t row = first; row < end; ++row) {
     uint16_t* to = out.data.data() + row * out.stride;
     const float* from = x + row * x_stride;
-    for (size_t i = 0; i < out.k; ++i) to[i] = float_to_bf16(from[i]);
+    if (convert_row) {
+      const Bf16RowArgs args{from, to, static_cast<int64_t>(out.k)};
+      convert_row(&args);
+    } else {
+      for (size_t i = 0; i < out.k; ++i) to[i] = float_to_bf16(from[i]);
+    }
     if (out.stride > out.k) to[out.k] = 0;  // the zero pad of an odd K
   }
 }

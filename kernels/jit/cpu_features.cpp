@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "hwy/targets.h"
 #include "support/error.h"
 
 namespace encore::jit {
@@ -37,16 +38,58 @@ IsaLevel detect_isa_level() {
   return cpu.has(Cpu::tAVX512_VNNI) ? IsaLevel::avx512_vnni : IsaLevel::avx512;
 }
 
-IsaLevel apply_isa_override(IsaLevel detected, std::string_view override_value) {
-  if (override_value.empty()) return detected;
-  const std::optional<IsaLevel> requested = parse_isa_level(override_value);
+std::optional<IsaRequest> parse_isa_request(std::string_view value) {
+  if (value == "avx2") return IsaRequest{IsaLevel::portable, HighwayCap::avx2};
+  if (value == "sse4") return IsaRequest{IsaLevel::portable, HighwayCap::sse4};
+  if (const std::optional<IsaLevel> level = parse_isa_level(value)) {
+    return IsaRequest{*level, HighwayCap::best};
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+int64_t highway_target_of(HighwayCap cap) {
+  switch (cap) {
+    case HighwayCap::avx2:
+      return HWY_AVX2;
+    case HighwayCap::sse4:
+      return HWY_SSE4;
+    case HighwayCap::best:
+      break;
+  }
+  return 0;
+}
+
+// Highway's name of the best target in a mask of HWY_* bits (lower bit = better).
+const char* best_highway_target(int64_t targets) {
+  return targets == 0 ? "none" : hwy::TargetName(targets & -targets);
+}
+
+}  // namespace
+
+int64_t highway_targets_above(HighwayCap cap) {
+  const int64_t target = highway_target_of(cap);
+  return target == 0 ? 0 : target - 1;  // HWY_* bits below a target's bit are the better ones
+}
+
+IsaRequest apply_isa_override(IsaLevel detected, int64_t highway_supported,
+                              std::string_view override_value) {
+  if (override_value.empty()) return IsaRequest{detected, HighwayCap::best};
+  const std::optional<IsaRequest> requested = parse_isa_request(override_value);
   if (!requested) {
     throw_error("ENCORE_ISA='", override_value,
-                "': unknown level (expected avx512_vnni, avx512 or portable)");
+                "': unknown level (expected avx512_vnni, avx512, portable, avx2 or sse4)");
   }
-  if (*requested > detected) {
+  if (requested->level > detected) {
     throw_error("ENCORE_ISA='", override_value, "': this CPU supports only '",
                 isa_level_name(detected), "'");
+  }
+  const int64_t target = highway_target_of(requested->highway);
+  if (target != 0 && (highway_supported & target) == 0) {
+    throw_error("ENCORE_ISA='", override_value, "': this CPU lacks Highway's ",
+                hwy::TargetName(target), " target (its best is ",
+                best_highway_target(highway_supported & HWY_TARGETS), ")");
   }
   return *requested;
 }
@@ -107,7 +150,12 @@ const CpuFeatures& cpu_features() {
     CpuFeatures f;
     f.detected = detect_isa_level();
     const char* env = std::getenv("ENCORE_ISA");
-    f.level = apply_isa_override(f.detected, env ? env : "");
+    const IsaRequest request =
+        apply_isa_override(f.detected, hwy::SupportedTargets(), env ? env : "");
+    f.level = request.level;
+    f.highway = request.highway;
+    // Sticky: hwy::SetSupportedTargetsForTest (tests/kernels' for_each_target) cannot lift it.
+    if (f.highway != HighwayCap::best) hwy::DisableTargets(highway_targets_above(f.highway));
     const Xbyak::util::Cpu cpu;
     f.has_bf16 = f.level >= IsaLevel::avx512 && cpu.has(Xbyak::util::Cpu::tAVX512_BF16);
     f.caches = detect_cache_sizes();
@@ -115,5 +163,20 @@ const CpuFeatures& cpu_features() {
   }();
   return features;
 }
+
+namespace {
+
+// Applies ENCORE_ISA before main(), so a Highway kernel that runs before anyone calls
+// cpu_features() is capped too. A bad value is left for the first call to report: a static
+// initializer that throws would abort the process without a message.
+[[maybe_unused]] const bool kIsaAppliedAtStartup = [] {
+  try {
+    cpu_features();
+  } catch (const Error&) {
+  }
+  return true;
+}();
+
+}  // namespace
 
 }  // namespace encore::jit

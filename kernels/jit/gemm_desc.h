@@ -36,6 +36,9 @@ struct GemmKernelDesc {
   uint32_t k_steps = 0;  // K steps of this kernel: k for fp32, ceil(k/2) pairs for bf16 (or a
                          // chunk of those), ceil(k/4) groups for int8
   KChunk k_chunk = KChunk::whole;
+  // Software prefetch of the weights this many K steps ahead (0 = none): at batch 1 they stream
+  // from memory, and the hardware prefetcher stops at every 4 KB page.
+  uint8_t prefetch_steps = 0;
   Epilogue epilogue;
 
   bool operator==(const GemmKernelDesc&) const = default;
@@ -65,7 +68,8 @@ struct GemmKernelDescHash {
     uint64_t h = static_cast<uint64_t>(d.precision);
     for (uint64_t field :
          {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes}, uint64_t{d.k_unroll},
-          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t(d.epilogue.activation),
+          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t{d.prefetch_steps},
+          uint64_t(d.epilogue.activation),
           uint64_t{d.epilogue.residual_add}, uint64_t{d.epilogue.raw_int32}}) {
       h = h * 1000003u ^ field;
     }

@@ -141,6 +141,11 @@ void GemmKernelEmitter::emit_k_step(int step) {
   for (int col = 0; col < desc_.n_regs; ++col) {
     vmovups(zmm_b[col], ptr[reg_b + step * kPanelStep + col * kZmmBytes]);
   }
+  if (desc_.prefetch_steps > 0) {
+    // The whole 256-byte step (4 lines), also in the N-tail panel: its layout is full width.
+    const int ahead = (step + desc_.prefetch_steps) * kPanelStep;
+    for (int line = 0; line < kPanelStep / 64; ++line) prefetcht0(ptr[reg_b + ahead + line * 64]);
+  }
   for (int row = 0; row < desc_.m_rows; ++row) {
     const Xbyak::Zmm& a = zmm_a[row % 2];
     const auto a_address = ptr[row_address(row, reg_a0, reg_a3, reg_a_stride) + step * kARowStep];

@@ -54,6 +54,7 @@ std::string gemm_kernel_name(const GemmKernelDesc& desc) {
   return std::string("encore_gemm_") + kPrecisions[static_cast<int>(desc.precision)] + "_" +
          std::to_string(desc.m_rows) + "x" + std::to_string(lanes) + "_k" +
          std::to_string(desc.k_steps) + "u" + std::to_string(desc.k_unroll) +
+         (desc.prefetch_steps ? "_pf" + std::to_string(desc.prefetch_steps) : "") +
          kActivations[static_cast<int>(desc.epilogue.activation)] +
          (desc.epilogue.residual_add ? "_residual" : "") + (desc.epilogue.raw_int32 ? "_raw" : "") +
          kChunks[static_cast<int>(desc.k_chunk)];

@@ -1,7 +1,6 @@
 #include "kernels/jit/quantized_rows.h"
 
 #include <algorithm>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -45,6 +44,57 @@ std::pair<float, float> range_with_zero(const float* x, size_t k) {
   return {*std::min_element(low, low + kLanes), *std::max_element(high, high + kLanes)};
 }
 
+// The quantizer's pieces for one process: the JIT loops when AVX-512 is there, else scalar.
+struct RowQuantizer {
+  bool jit = cpu_features().level >= IsaLevel::avx512;
+  RowRangeFn row_range = jit ? row_range_kernel() : nullptr;
+  QuantizeRowFn quantize_row = jit ? quantize_row_kernel() : nullptr;
+  float magic = rounding_magic();
+
+  std::pair<float, float> range(const float* in, size_t k) const {
+    if (!jit) return range_with_zero(in, k);
+    float lanes[32];
+    const RowRangeArgs args{in, static_cast<int64_t>(k), lanes};
+    row_range(&args);
+    return {*std::min_element(lanes, lanes + 16), *std::max_element(lanes + 16, lanes + 32)};
+  }
+
+  // q[i] = clamp(round(in[i] · inverse) + zero_point, 0, 255) for i < k.
+  void quantize(const float* in, uint8_t* q, size_t k, float inverse, int32_t zero_point) const {
+    if (jit) {
+      const QuantizeRowArgs args{in, q, static_cast<int64_t>(k), inverse, zero_point};
+      return quantize_row(&args);
+    }
+    const float zero = static_cast<float>(zero_point);
+    for (size_t i = 0; i < k; ++i) {
+      const float value = round_to_nearest_even(in[i] * inverse, magic) + zero;
+      q[i] = static_cast<uint8_t>(std::clamp(value, 0.0f, 255.0f));
+    }
+  }
+};
+
+// in · column_scale into a per-thread buffer (grown once), or in itself without a column scale.
+const float* scaled_row(const float* in, const float* column_scale, size_t k) {
+  if (!column_scale) return in;
+  thread_local std::vector<float> scaled;
+  if (scaled.size() < k) scaled.resize(k);
+  for (size_t i = 0; i < k; ++i) scaled[i] = in[i] * column_scale[i];
+  return scaled.data();
+}
+
+// Quantizes one row into stored row `row` of out (scale, zero point, padding included).
+void quantize_one_row(const RowQuantizer& quantizer, const float* in, size_t row,
+                      QuantizedRows& out) {
+  const size_t k = out.k;
+  uint8_t* q = out.data.data() + row * out.stride;
+  const auto [low, high] = quantizer.range(in, k);
+  const kernels::RowQuantization quantization = kernels::row_quantization(low, high);
+  out.scale[row] = quantization.scale;
+  out.zero_point[row] = quantization.zero_point;
+  quantizer.quantize(in, q, k, quantization.inverse, quantization.zero_point);
+  std::fill(q + k, q + out.stride, uint8_t{0});
+}
+
 }  // namespace
 
 void shape_quantized_rows(size_t m, size_t k, QuantizedRows& out) {
@@ -58,46 +108,37 @@ void shape_quantized_rows(size_t m, size_t k, QuantizedRows& out) {
 
 void quantize_row_range(const float* x, size_t x_stride, size_t first, size_t end,
                         const float* column_scale, QuantizedRows& out) {
-  const size_t k = out.k;
-  const bool jit = cpu_features().level >= IsaLevel::avx512;
-  const RowRangeFn row_range = jit ? row_range_kernel() : nullptr;
-  const QuantizeRowFn quantize_row = jit ? quantize_row_kernel() : nullptr;
-  const float magic = rounding_magic();
-  // The scaled row, when there is a column scale: one per thread, grown once.
-  thread_local std::vector<float> scaled;
-  if (column_scale && scaled.size() < k) scaled.resize(k);
+  const RowQuantizer quantizer;
+  for (size_t row = first; row < end; ++row)
+    quantize_one_row(quantizer, scaled_row(x + row * x_stride, column_scale, out.k), row, out);
+}
+
+void shape_split_quantized_rows(size_t m, size_t k, QuantizedRows& out) {
+  shape_quantized_rows(2 * m, k, out);
+}
+
+void quantize_split_row_range(const float* x, size_t x_stride, size_t first, size_t end,
+                              const float* column_scale, QuantizedRows& out) {
+  const RowQuantizer quantizer;
+  const size_t k = out.k, rows = out.m / 2;
+  thread_local std::vector<float> residual;
+  if (residual.size() < k) residual.resize(k);
   for (size_t row = first; row < end; ++row) {
-    const float* in = x + row * x_stride;
-    if (column_scale) {
-      for (size_t i = 0; i < k; ++i) scaled[i] = in[i] * column_scale[i];
-      in = scaled.data();
-    }
-    uint8_t* q = out.data.data() + row * out.stride;
-    float low = 0.0f, high = 0.0f;
-    if (jit) {
-      float lanes[32];
-      const RowRangeArgs args{in, static_cast<int64_t>(k), lanes};
-      row_range(&args);
-      low = *std::min_element(lanes, lanes + 16);
-      high = *std::max_element(lanes + 16, lanes + 32);
-    } else {
-      std::tie(low, high) = range_with_zero(in, k);
-    }
-    const kernels::RowQuantization quantization = kernels::row_quantization(low, high);
-    const float inverse = quantization.inverse;
-    const float zero_point = static_cast<float>(quantization.zero_point);
-    out.scale[row] = quantization.scale;
-    out.zero_point[row] = quantization.zero_point;
-    if (jit) {
-      const QuantizeRowArgs args{in, q, static_cast<int64_t>(k), inverse, out.zero_point[row]};
-      quantize_row(&args);
-    } else {
-      for (size_t i = 0; i < k; ++i) {
-        const float value = round_to_nearest_even(in[i] * inverse, magic) + zero_point;
-        q[i] = static_cast<uint8_t>(std::clamp(value, 0.0f, 255.0f));
-      }
-    }
-    std::fill(q + k, q + out.stride, uint8_t{0});
+    const float* in = scaled_row(x + row * x_stride, column_scale, k);
+    quantize_one_row(quantizer, in, row, out);
+    const float scale = out.scale[row];
+    const float zero_point = static_cast<float>(out.zero_point[row]);
+    const uint8_t* q = out.data.data() + row * out.stride;
+    for (size_t i = 0; i < k; ++i)
+      residual[i] = in[i] - scale * (static_cast<float>(q[i]) - zero_point);
+    const size_t lo = rows + row;
+    const float lo_scale = scale / static_cast<float>(kSplitResidualSteps);
+    out.scale[lo] = lo_scale;
+    out.zero_point[lo] = kSplitResidualZeroPoint;
+    uint8_t* q_lo = out.data.data() + lo * out.stride;
+    quantizer.quantize(residual.data(), q_lo, k, lo_scale > 0.0f ? 1.0f / lo_scale : 0.0f,
+                       kSplitResidualZeroPoint);
+    std::fill(q_lo + k, q_lo + out.stride, uint8_t{0});
   }
 }
 

@@ -29,4 +29,16 @@ void shape_quantized_rows(size_t m, size_t k, QuantizedRows& out);
 void quantize_row_range(const float* x, size_t x_stride, size_t first, size_t end,
                         const float* column_scale, QuantizedRows& out);
 
+// Split rows: about 16-bit activations through the same int8 weights. Row r of x ([m, k]) becomes
+// two u8 rows of out ([2m, k]): row r, quantized exactly as above, and row m + r, its rounding
+// residual x − scale·(q − zero_point) quantized at scale / kSplitResidualSteps around zero point
+// 128. The two dequantized rows add up to x within scale / (2·kSplitResidualSteps): a GEMM over
+// the 2m rows, with row r's and row m + r's results added, sees the activation error of a
+// 16-bit quantization. column_scale as above.
+inline constexpr int32_t kSplitResidualSteps = 254;  // residual in [-scale/2, scale/2] → [1, 255]
+inline constexpr int32_t kSplitResidualZeroPoint = 128;
+void shape_split_quantized_rows(size_t m, size_t k, QuantizedRows& out);  // out.m = 2m
+void quantize_split_row_range(const float* x, size_t x_stride, size_t first, size_t end,
+                              const float* column_scale, QuantizedRows& out);
+
 }  // namespace encore::jit

@@ -192,7 +192,7 @@ TEST_CASE("a folder with only pytorch_model.bin says how to convert it") {
                    {model.path(), "pytorch_model.bin", "save_file", "safe_serialization=True"});
 }
 
-TEST_CASE("sharded index: missing shard, tensor not in its shard, unsafe shard name") {
+TEST_CASE("sharded index: missing shard, tensor not in its shard, unsafe or repeated names") {
   BrokenModel model;
   std::filesystem::rename(model.file("model.safetensors"),
                           model.file("model-00001-of-00002.safetensors"));
@@ -215,4 +215,13 @@ TEST_CASE("sharded index: missing shard, tensor not in its shard, unsafe shard n
 
   write_file(model.file("model.safetensors.index.json"), R"({"metadata": {}})");
   check_load_error(model, {"model.safetensors.index.json", "weight_map"});
+
+  write_file(model.file("model.safetensors.index.json"),
+             R"({"weight_map": {"classifier.bias": "model-00001-of-00002.safetensors",)"
+             R"( "classifier.bias": "model-00001-of-00002.safetensors"}})");
+  check_load_error(model,
+                   {"model.safetensors.index.json", "tensor 'classifier.bias'", "listed twice"});
+
+  write_file(model.file("model.safetensors.index.json"), R"({"weight_map": )");
+  check_load_error(model, {"model.safetensors.index.json", "not valid JSON"});
 }

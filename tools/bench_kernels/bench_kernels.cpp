@@ -1,5 +1,7 @@
 // bench_kernels: throughput of the JIT GEMMs on the DistilBERT shapes, as a fraction of the
 // compute roof measured in the same run (peak_loop.h). A program that prints numbers, not a test.
+// --cold rotates each call through enough copies of the weights (kColdBytes) that they come from
+// memory, as in a batch-1 forward pass, instead of from cache.
 
 #include <algorithm>
 #include <cstdio>
@@ -23,6 +25,22 @@ struct Shape {
   size_t n, k;
 };
 constexpr Shape kShapes[] = {{768, 768}, {2304, 768}, {3072, 768}, {768, 3072}};
+constexpr size_t kColdBytes = size_t{256} << 20;  // well beyond any last-level cache here
+
+// 1 copy of `packed` (warm), or as many as fill kColdBytes (cold): calls rotate through them.
+template <class Packed>
+std::vector<Packed> weight_copies(Packed packed, bool cold) {
+  const size_t count = cold ? std::max<size_t>(2, kColdBytes / packed.panels.size()) : 1;
+  std::vector<Packed> copies;
+  copies.reserve(count);
+  for (size_t i = 1; i < count; ++i) {
+    Packed copy{packed.n, packed.k, jit::AlignedBuffer(packed.panels.size())};
+    std::copy_n(packed.panels.data(), packed.panels.size(), copy.panels.data());
+    copies.push_back(std::move(copy));
+  }
+  copies.push_back(std::move(packed));
+  return copies;
+}
 
 // Median thread-CPU seconds per call of `body`: each rep repeats it for at least ~0.5 ms so the
 // timer's resolution does not matter; the median discards reps disturbed by other processes.
@@ -57,80 +75,98 @@ std::vector<float> random_floats(size_t count, uint32_t seed) {
   return values;
 }
 
-void print_row(const char* precision, size_t m, Shape shape, double seconds, double peak) {
+// GB/s: the weights' bytes (bytes_per_weight each) per second, the figure that matters --cold.
+void print_row(const char* precision, size_t m, Shape shape, double seconds, double peak,
+               double bytes_per_weight) {
   const double ops = 2.0 * static_cast<double>(m * shape.n * shape.k);
   const double rate = ops / seconds;
-  std::printf("%-6s %5zu %5zu %5zu %10.3f %9.1f %9.1f %6.1f%%\n", precision, m, shape.n, shape.k,
-              seconds * 1e3, rate * 1e-9, peak * 1e-9, 100.0 * rate / peak);
+  const double weight_bytes = bytes_per_weight * static_cast<double>(shape.n * shape.k);
+  std::printf("%-6s %5zu %5zu %5zu %10.3f %9.1f %9.1f %6.1f%% %7.1f\n", precision, m, shape.n,
+              shape.k, seconds * 1e3, rate * 1e-9, peak * 1e-9, 100.0 * rate / peak,
+              weight_bytes / seconds * 1e-9);
   std::fflush(stdout);
 }
 
-// One row per (shape, M): the roof, then the GEMM that make_call(shape, m) prepares.
-using MakeCall = std::function<std::function<void()>(Shape shape, size_t m)>;
+// One row per (shape, M): the roof, then the GEMM that make_call(shape, m, cold) prepares.
+using MakeCall = std::function<std::function<void()>(Shape shape, size_t m, bool cold)>;
 
-void bench_rows(const char* precision, PeakInstruction roof, const std::vector<int64_t>& ms,
-                int reps, const MakeCall& make_call) {
+void bench_rows(const char* precision, PeakInstruction roof, double bytes_per_weight,
+                const std::vector<int64_t>& ms, int reps, bool cold, const MakeCall& make_call) {
   const PeakLoop peak_loop(roof);
   for (const Shape shape : kShapes) {
     for (const int64_t m : ms) {
-      const std::function<void()> call = make_call(shape, static_cast<size_t>(m));
+      const std::function<void()> call = make_call(shape, static_cast<size_t>(m), cold);
       const double peak = peak_ops_per_second(peak_loop, reps);
-      print_row(precision, static_cast<size_t>(m), shape, median_seconds(call, reps), peak);
+      print_row(precision, static_cast<size_t>(m), shape, median_seconds(call, reps), peak,
+                bytes_per_weight);
     }
   }
 }
 
 // Operands live in the returned closure (shared_ptr: std::function needs a copyable callable).
-std::function<void()> int8_call(Shape shape, size_t m) {
+std::function<void()> int8_call(Shape shape, size_t m, bool cold) {
   struct Operands {
-    jit::PackedInt8Weights w;
+    std::vector<jit::PackedInt8Weights> w;
     jit::QuantizedRows a;
     std::vector<float> c;
     jit::Int8Gemm gemm;
+    size_t next = 0;
   };
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
   const std::vector<float> x = random_floats(m * shape.k, 3);
   auto ops = std::make_shared<Operands>(
-      Operands{jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k),
+      Operands{weight_copies(jit::pack_int8_weights(w.data(), bias.data(), shape.n, shape.k), cold),
                {},
                std::vector<float>(m * shape.n),
                jit::Int8Gemm(m, shape.n, shape.k, {})});
   jit::quantize_rows(x.data(), m, shape.k, shape.k, ops->a);
-  return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
+  return [ops, shape] {
+    ops->gemm.run(ops->a, ops->w[ops->next], {ops->c.data(), shape.n});
+    ops->next = (ops->next + 1) % ops->w.size();
+  };
 }
 
-std::function<void()> f32_call(Shape shape, size_t m) {
+std::function<void()> f32_call(Shape shape, size_t m, bool cold) {
   struct Operands {
-    jit::PackedF32Weights w;
+    std::vector<jit::PackedF32Weights> w;
     std::vector<float> a, c;
     jit::F32Gemm gemm;
+    size_t next = 0;
   };
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
-  auto ops = std::make_shared<Operands>(Operands{
-      jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k), random_floats(m * shape.k, 3),
-      std::vector<float>(m * shape.n), jit::F32Gemm(m, shape.n, shape.k, {})});
-  return [ops, shape] { ops->gemm.run(ops->a.data(), shape.k, ops->w, {ops->c.data(), shape.n}); };
+  auto ops = std::make_shared<Operands>(
+      Operands{weight_copies(jit::pack_f32_weights(w.data(), bias.data(), shape.n, shape.k), cold),
+               random_floats(m * shape.k, 3), std::vector<float>(m * shape.n),
+               jit::F32Gemm(m, shape.n, shape.k, {})});
+  return [ops, shape] {
+    ops->gemm.run(ops->a.data(), shape.k, ops->w[ops->next], {ops->c.data(), shape.n});
+    ops->next = (ops->next + 1) % ops->w.size();
+  };
 }
 
-std::function<void()> bf16_call(Shape shape, size_t m) {
+std::function<void()> bf16_call(Shape shape, size_t m, bool cold) {
   struct Operands {
-    jit::PackedBf16Weights w;
+    std::vector<jit::PackedBf16Weights> w;
     jit::Bf16Rows a;
     std::vector<float> c;
     jit::Bf16Gemm gemm;
+    size_t next = 0;
   };
   const std::vector<float> w = random_floats(shape.n * shape.k, 1);
   const std::vector<float> bias = random_floats(shape.n, 2);
   const std::vector<float> x = random_floats(m * shape.k, 3);
   auto ops = std::make_shared<Operands>(
-      Operands{jit::pack_bf16_weights(w.data(), bias.data(), shape.n, shape.k),
+      Operands{weight_copies(jit::pack_bf16_weights(w.data(), bias.data(), shape.n, shape.k), cold),
                {},
                std::vector<float>(m * shape.n),
                jit::Bf16Gemm(m, shape.n, shape.k, {})});
   jit::convert_rows_to_bf16(x.data(), m, shape.k, shape.k, ops->a);
-  return [ops, shape] { ops->gemm.run(ops->a, ops->w, {ops->c.data(), shape.n}); };
+  return [ops, shape] {
+    ops->gemm.run(ops->a, ops->w[ops->next], {ops->c.data(), shape.n});
+    ops->next = (ops->next + 1) % ops->w.size();
+  };
 }
 
 // The per-row activation quantization that precedes every int8 GEMM, for scale.
@@ -152,11 +188,13 @@ int run(int argc, char** argv) {
       "bench_kernels", "bench_kernels [--precision int8|fp32|bf16|all] [--m 8,64,128,512]",
       "Single-thread throughput of the JIT GEMMs on DistilBERT's linear shapes, with the\n"
       "fraction of the vpdpbusd / vfmadd231ps / vdpbf16ps roof measured just before each row\n"
-      "(thread CPU time: time spent descheduled on a shared machine is not counted).");
+      "(thread CPU time: time spent descheduled on a shared machine is not counted).\n"
+      "--cold streams the weights from memory (a batch-1 forward pass) instead of cache.");
   args.option("precision", "P", "int8, fp32, bf16 or all", "all")
       .option("m", "LIST", "rows of A (tokens) to measure", "8,64,128,512")
       .option("reps", "N", "timed repetitions per row (the median is printed)", "101")
-      .option("cpu", "N", "CPU to pin the benchmark thread to", "0");
+      .option("cpu", "N", "CPU to pin the benchmark thread to", "0")
+      .flag("cold", "rotate through 256 MB of weight copies so every call reads them from memory");
   if (!args.parse(argc, argv)) return args.exit_code();
   const std::string precision = args.get("precision");
   if (precision != "int8" && precision != "fp32" && precision != "bf16" && precision != "all") {
@@ -164,20 +202,22 @@ int run(int argc, char** argv) {
   }
   const std::vector<int64_t> ms = args.get_int_list("m", 1, 4096);
   const int reps = static_cast<int>(args.get_int("reps", 1, 100000));
+  const bool cold = args.has("cold");
   pin_to_cpu(static_cast<int>(args.get_int("cpu", 0, CPU_SETSIZE - 1)));
 
   const jit::CpuFeatures& features = jit::cpu_features();
-  std::printf("ISA level %s (CPU %s), 1 thread, median of %d reps\n",
+  std::printf("ISA level %s (CPU %s), 1 thread, median of %d reps, weights %s\n",
               std::string(jit::isa_level_name(features.level)).c_str(),
-              std::string(jit::isa_level_name(features.detected)).c_str(), reps);
-  std::printf("%-6s %5s %5s %5s %10s %9s %9s %7s\n", "prec", "M", "N", "K", "ms/call", "GOP/s",
-              "peak", "of peak");
+              std::string(jit::isa_level_name(features.detected)).c_str(), reps,
+              cold ? "from memory (--cold)" : "in cache");
+  std::printf("%-6s %5s %5s %5s %10s %9s %9s %7s %7s\n", "prec", "M", "N", "K", "ms/call",
+              "GOP/s", "peak", "of peak", "W GB/s");
   auto wanted = [&](const char* name) { return precision == "all" || precision == name; };
   if (wanted("int8")) {
     if (features.level < jit::IsaLevel::avx512_vnni) {
       std::printf("int8: skipped, needs avx512_vnni\n");
     } else {
-      bench_rows("int8", PeakInstruction::vpdpbusd, ms, reps, int8_call);
+      bench_rows("int8", PeakInstruction::vpdpbusd, 1, ms, reps, cold, int8_call);
       bench_quantize(ms, reps);
     }
   }
@@ -185,14 +225,14 @@ int run(int argc, char** argv) {
     if (features.level < jit::IsaLevel::avx512) {
       std::printf("fp32: skipped, needs avx512\n");
     } else {
-      bench_rows("fp32", PeakInstruction::vfmadd231ps, ms, reps, f32_call);
+      bench_rows("fp32", PeakInstruction::vfmadd231ps, 4, ms, reps, cold, f32_call);
     }
   }
   if (wanted("bf16")) {
     if (features.level < jit::IsaLevel::avx512 || !features.has_bf16) {
       std::printf("bf16: skipped, needs avx512 with AVX512_BF16\n");
     } else {
-      bench_rows("bf16", PeakInstruction::vdpbf16ps, ms, reps, bf16_call);
+      bench_rows("bf16", PeakInstruction::vdpbf16ps, 2, ms, reps, cold, bf16_call);
     }
   }
   return 0;

@@ -1,0 +1,63 @@
+#include "engine/op_profile.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace encore::engine {
+namespace {
+
+constexpr const char* kOpNames[] = {"embed",  "qkv",    "attention", "out",  "sa_ln",
+                                     "ffn_in", "ffn_out", "out_ln",   "heads"};
+static_assert(std::size(kOpNames) == static_cast<size_t>(Op::kCount));
+
+}  // namespace
+
+OpProfile::OpProfile() {
+  const char* value = std::getenv("ENCORE_OP_PROFILE");
+  enabled_ = value != nullptr && std::string_view(value) == "1";
+}
+
+OpProfile::~OpProfile() {
+  if (enabled_) print();
+}
+
+double OpProfile::seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void OpProfile::begin_forward(int64_t tokens) {
+  if (!enabled_) return;
+  current_ = &by_tokens_[tokens];
+  forward_start_ = Clock::now();
+}
+
+void OpProfile::end_forward() {
+  if (!enabled_) return;
+  current_->forward_seconds += seconds_since(forward_start_);
+  ++current_->forwards;
+}
+
+// One line per token count: mean µs per forward of each op, summed over the layers.
+void OpProfile::print() const {
+  std::fprintf(stderr, "op profile (ENCORE_OP_PROFILE=1): mean us per forward pass\n%8s %8s",
+               "tokens", "forwards");
+  for (const char* name : kOpNames) std::fprintf(stderr, " %9s", name);
+  std::fprintf(stderr, " %9s %9s\n", "other", "total");
+  for (const auto& entry : by_tokens_) {
+    const Totals& totals = entry.second;
+    if (totals.forwards == 0) continue;
+    const double per_forward = 1e6 / static_cast<double>(totals.forwards);
+    std::fprintf(stderr, "%8lld %8lld", static_cast<long long>(entry.first),
+                 static_cast<long long>(totals.forwards));
+    double ops = 0;
+    for (double seconds : totals.seconds) {
+      std::fprintf(stderr, " %9.1f", seconds * per_forward);
+      ops += seconds;
+    }
+    std::fprintf(stderr, " %9.1f %9.1f\n", (totals.forward_seconds - ops) * per_forward,
+                 totals.forward_seconds * per_forward);
+  }
+}
+
+}  // namespace encore::engine
