@@ -67,6 +67,7 @@ def main():
 
     rows = load(sys.argv[1])
     out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     if not rows:
         print("plot_sweep.py: no rows to plot", file=sys.stderr)
         return 1
@@ -95,6 +96,8 @@ def main():
 
     mine = [l for l in labels if l.startswith("encore ") and l.endswith(" model")]
     peers = [l for l in labels if not l.startswith("encore ")]
+    # colour = the peer, line style = encore's precision (several encore precisions share a peer's colour)
+    line_style = {m: ("o-", "s--", "^:", "d-.")[i % 4] for i, m in enumerate(mine)}
     def speedup(ax, c, batch):
         for m in mine:
             for p in peers:
@@ -102,7 +105,7 @@ def main():
                 theirs = dict(zip(*series(rows, p, c, batch, "seq_per_s")))
                 x = [s for s in seqs if s in ours and s in theirs]
                 if x:
-                    ax.plot(x, [ours[s] / theirs[s] for s in x], "o-", color=color[p],
+                    ax.plot(x, [ours[s] / theirs[s] for s in x], line_style[m], color=color[p],
                             label=f"{m.removesuffix(' model')} / {p.removesuffix(' model')}")
         ax.axhline(1.0, color="black", linewidth=0.8)
     if mine and peers:
