@@ -62,8 +62,9 @@ void read_model(object model, const std::string& name, TokenizerConfig& config, 
   if (!find(model, "vocab", vocab_json)) throw_error(name, ": model has no vocab");
   for (auto [token, id_value] : read_object(vocab_json, "model.vocab", name)) {
     int64_t id;
-    if (id_value.get(id) != simdjson::SUCCESS || id < 0 || id > INT32_MAX) {
-      throw_error(name, ": model.vocab['", token, "'] is not a valid id");
+    if (id_value.get(id) != simdjson::SUCCESS || id < 0 || id > Vocab::kMaxId) {
+      throw_error(name, ": model.vocab['", token, "'] is not a valid id (an integer in [0, ",
+                  Vocab::kMaxId, "])");
     }
     vocab.add(token, static_cast<int32_t>(id));
   }

@@ -8,7 +8,9 @@
 namespace encore::tok {
 
 void Vocab::add(std::string_view token, int32_t id) {
-  if (id < 0) throw_error("vocabulary: negative id ", id, " for token '", token, "'");
+  if (id < 0 || id > kMaxId) {
+    throw_error("vocabulary: id ", id, " for token '", token, "' is outside [0, ", kMaxId, "]");
+  }
   if (static_cast<size_t>(id) >= tokens_.size()) tokens_.resize(static_cast<size_t>(id) + 1);
   Span& span = tokens_[static_cast<size_t>(id)];
   if (!span.present) ++count_;
@@ -36,6 +38,7 @@ void Vocab::finish(std::string_view continuing_subword_prefix) {
   mask_ = capacity - 1;
   size_t short_keys = 0;
   for (size_t id = 0; id < tokens_.size(); ++id) {
+    if (!tokens_[id].present) continue;  // an id nobody uses (sparse tokenizer.json) needs no slot
     const std::string_view token = this->token(static_cast<int32_t>(id));
     short_keys += token.size() <= ShortKeys::kMaxBytes;
     short_keys += token.size() > prefix_bytes_ &&

@@ -19,7 +19,12 @@ namespace encore::tok {
 
 class Vocab {
  public:
-  // Adds or replaces (a later duplicate wins, as in HF) `token` with `id` >= 0.
+  // Ids index a dense table, so a file naming id 2^31 would make it allocate gigabytes: ids stop
+  // where config.json's vocab_size does (loader/model_config.cpp), far beyond real WordPiece
+  // vocabularies (mBERT: 119,547).
+  static constexpr int32_t kMaxId = (1 << 20) - 1;
+
+  // Adds or replaces (a later duplicate wins, as in HF) `token` with 0 <= `id` <= kMaxId.
   void add(std::string_view token, int32_t id);
   // Builds the lookup table; call once after the last add().
   void finish(std::string_view continuing_subword_prefix);

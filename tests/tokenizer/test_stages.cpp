@@ -324,3 +324,17 @@ TEST_CASE("loading: cased vocab.txt with do_lower_case false, tokenizer.json wit
   bpe.replace(bpe.find("\"type\":\"WordPiece\""), 18, "\"type\":\"BPE\"");
   CHECK_THROWS_WITH_AS(Tokenizer::from_json(bpe), doctest::Contains("'BPE'"), encore::Error);
 }
+
+TEST_CASE("loading: an id far beyond any vocabulary is an error, not a huge allocation") {
+  // Ids index a dense table: 2^31 - 1 used to resize it to 24 GB.
+  const std::string json =
+      R"({"model":{"vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"x":2147483647}}})";
+  CHECK_THROWS_WITH_AS(Tokenizer::from_json(json),
+                       doctest::Contains("tokenizer.json: model.vocab['x'] is not a valid id"),
+                       encore::Error);
+  // The largest id allowed still loads.
+  const std::string largest = R"({"model":{"vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"x":1048575}}})";
+  const Tokenizer sparse = Tokenizer::from_json(largest);
+  CHECK(sparse.id_to_token(1048575) == "x");
+  CHECK(sparse.token_to_id("x") == 1048575);
+}

@@ -108,7 +108,7 @@ def mean_us(before, after, name):
 def wrk(port, body, connections, duration):
     env = dict(os.environ, BODY_FILE=body)
     out = subprocess.run(
-        ["wrk", f"-t{1 if connections < 2 else 2}", f"-c{connections}", f"-d{duration}s",
+        ["wrk", f"-t{1 if connections < 2 else 2}", f"-c{connections}", f"-d{duration:g}s",
          "--timeout", "60s", "-s", os.path.join(HERE, "post.lua"),
          f"http://127.0.0.1:{port}/predict"], env=env, capture_output=True, text=True,
         check=True).stdout
