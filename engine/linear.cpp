@@ -140,15 +140,15 @@ PackedLinear pack_linear(LinearKernel kernel, const float* weight, const float* 
   return linear;
 }
 
-template <class Gemm>
-const Gemm& LinearRunner::PlanCache<Gemm>::get(const PlanKey& key) {
+template <class Gemm, bool kRawInt32>
+const Gemm& LinearRunner::PlanCache<Gemm, kRawInt32>::get(const PlanKey& key) {
   for (const auto& slot : slots)
     if (slot && slot->first == key) return slot->second;
   const auto& [m, n, k, activation, residual] = key;
   auto& slot = slots[next];
   next = (next + 1) % kSlots;
   jit::Epilogue epilogue = jit_epilogue(activation, residual);
-  epilogue.raw_int32 = raw_int32;
+  epilogue.raw_int32 = kRawInt32;
   slot.emplace(std::piecewise_construct, std::forward_as_tuple(key),
                std::forward_as_tuple(static_cast<size_t>(m), static_cast<size_t>(n),
                                      static_cast<size_t>(k), epilogue));

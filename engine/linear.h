@@ -73,19 +73,19 @@ class LinearRunner {
 
   using PlanKey = std::tuple<int64_t, int64_t, int64_t, LinearActivation, bool>;  // m n k act res
   // The plans of the last kSlots shapes, replaced round robin: fixed storage, no allocation.
-  template <class Gemm>
+  // kRawInt32: plans for Int8Gemm::run_raw.
+  template <class Gemm, bool kRawInt32 = false>
   struct PlanCache {
     static constexpr size_t kSlots = 48;
     std::array<std::optional<std::pair<PlanKey, Gemm>>, kSlots> slots;
     size_t next = 0;
-    bool raw_int32 = false;  // plans for Int8Gemm::run_raw
     const Gemm& get(const PlanKey& key);
   };
 
   PlanCache<jit::Int8Gemm> int8_plans_;
   // Split-row int8 (PackedLinear::split_rows): raw int32 GEMMs over 2·rows rows, keyed with
   // kNone / no residual (the activation and residual are applied when the parts are combined).
-  PlanCache<jit::Int8Gemm> split_plans_{.raw_int32 = true};
+  PlanCache<jit::Int8Gemm, true> split_plans_;
   std::vector<int32_t> split_sums_;  // [2·rows, n]
   PlanCache<jit::F32Gemm> f32_plans_;
   PlanCache<jit::Bf16Gemm> bf16_plans_;

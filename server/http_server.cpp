@@ -97,9 +97,6 @@ void HttpServer::run() {
     if (draining_ && (connections_.empty() || Clock::now() >= drain_deadline_)) break;
     events.clear();
     loop_.wait(events, std::chrono::milliseconds(1000));
-    // First: answers the workers wrote themselves did not wake us (worker_pool.h), and a client's
-    // next request must find its connection no longer waiting for a worker.
-    if (pool_.has_done()) deliver_finished_jobs();
     for (const epoll_event& event : events) {
       switch (event.data.u64) {
         case kListenerToken:

@@ -78,7 +78,6 @@ std::vector<WorkerPool::Done> WorkerPool::take_done() {
   uint64_t count;
   [[maybe_unused]] ssize_t n = ::read(wake_.get(), &count, sizeof count);  // EAGAIN: nothing new
   std::lock_guard lock(mutex_);
-  has_done_.store(false, std::memory_order_relaxed);
   return std::exchange(done_, {});
 }
 
@@ -164,18 +163,13 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   }
   std::vector<Done> answered;
   answered.reserve(batch.size());
-  bool wake = false;  // does the I/O thread have to act now?
   for (size_t i = 0; i < batch.size(); ++i) {
     answered.push_back(answer(batch[i], std::move(responses[i]), started));
-    const Done& done = answered.back();
-    wake = wake || !done.sent_by_worker || !done.keep_alive || !done.unsent.empty();
   }
   {
     std::lock_guard lock(mutex_);
     for (Done& done : answered) done_.push_back(std::move(done));
-    has_done_.store(true, std::memory_order_release);
   }
-  if (!wake) return;
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
 }

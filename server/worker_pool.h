@@ -8,10 +8,9 @@
 // Two hand-offs between threads sit on every request's path; both are shortened here (see
 // tools/bench_server/ for the measurements):
 // - out: work submitted with a DirectReply is written to the client's socket by the worker itself,
-//   so the answer does not wait for the I/O thread to wake up. The I/O thread then has only
-//   bookkeeping left (Done::sent_by_worker); unless it must act (close, or send what the socket did
-//   not take) it is not even woken: it collects such Done on its next wake-up (has_done()), which
-//   is at the latest the client's next request or its 1 s time-out;
+//   so the answer does not wait for the I/O thread to wake up; the I/O thread hears of it after
+//   (Done::sent_by_worker) and does only its bookkeeping. (It is woken for every Done: a client's
+//   next request may reach it before the worker has published the Done for the previous one.)
 // - in: an idle worker polls the queue for `idle_spin` (yielding its core to any other runnable
 //   thread) before it sleeps, so work arriving back to back does not pay a futex wake-up of a
 //   sleeping (on a VM: halted) core.
@@ -69,8 +68,6 @@ class WorkerPool {
 
   bool try_submit(uint64_t connection_id, std::unique_ptr<Work> work, DirectReply reply = {});
   std::vector<Done> take_done();  // also resets wake_fd()
-  // True when finished work waits to be taken, woken for or not.
-  bool has_done() const { return has_done_.load(std::memory_order_acquire); }
   size_t waiting() const;
   int wake_fd() const { return wake_.get(); }
   // From now on, answers the workers write themselves say `connection: close` (server draining).
@@ -101,7 +98,6 @@ class WorkerPool {
   std::deque<Job> jobs_;
   std::atomic<size_t> queued_{0};  // jobs_.size(), readable without the mutex (idle spin)
   std::vector<Done> done_;
-  std::atomic<bool> has_done_{false};  // !done_.empty(), readable without the mutex
   bool stopping_ = false;
   std::atomic<bool> closing_{false};
   std::vector<std::thread> threads_;

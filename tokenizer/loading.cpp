@@ -34,9 +34,13 @@ bool read_string(object fields, std::string_view key, const std::string& name, s
   element value;
   if (!find(fields, key, value)) return false;
   std::string_view text;
-  // transformers writes special tokens either as strings or as AddedToken objects.
-  if (value.is_object()) value = value["content"];
-  if (value.get(text) != simdjson::SUCCESS) throw_error(name, ": '", key, "' must be a string");
+  // transformers writes special tokens either as strings or as AddedToken objects. (get(), not
+  // operator=: a missing "content" must be our error, not a simdjson exception.)
+  element content = value;
+  if (value.is_object() && value["content"].get(content) != simdjson::SUCCESS) content = value;
+  if (content.get(text) != simdjson::SUCCESS) {
+    throw_error(name, ": '", key, "' must be a string (or an object with a string 'content')");
+  }
   out = text;
   return true;
 }

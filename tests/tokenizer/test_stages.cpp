@@ -338,3 +338,14 @@ TEST_CASE("loading: an id far beyond any vocabulary is an error, not a huge allo
   CHECK(sparse.id_to_token(1048575) == "x");
   CHECK(sparse.token_to_id("x") == 1048575);
 }
+
+TEST_CASE("loading: a special token given as an object without 'content' is an error") {
+  // simdjson threw its own exception here before (found by fuzz_tokenizer_json).
+  CHECK_THROWS_WITH_AS(
+      Tokenizer::from_json(R"({"model":{"unk_token":{},"vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2}}})"),
+      doctest::Contains("tokenizer.json: 'unk_token' must be a string"), encore::Error);
+  CHECK_THROWS_WITH_AS(
+      Tokenizer::from_contents(std::nullopt, "[UNK]\n[CLS]\n[SEP]\n", R"({"cls_token":{"x":1}})",
+                               "dir"),
+      doctest::Contains("dir/tokenizer_config.json: 'cls_token' must be a string"), encore::Error);
+}
