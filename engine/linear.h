@@ -9,6 +9,8 @@
 //   *  int8 needs VNNI and bf16 needs AVX-512: below, the layer runs in fp32 (exact, slower),
 //      and the Encoder says so once on stderr.
 //   ** jit_f32 when the CPU lacks AVX512_BF16.
+//   jit_int8 with PackedLinear::split_rows: ~16-bit activations (two u8 rows per row) through the
+//   same int8 weights, a raw int32 GEMM over 2·rows rows combined by engine/split_int8.h.
 #pragma once
 
 #include <array>

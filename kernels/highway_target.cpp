@@ -11,7 +11,9 @@ HWY_BEFORE_NAMESPACE();
 namespace encore::kernels {
 namespace HWY_NAMESPACE {
 
-const char* ThisTargetName() { return hwy::TargetName(HWY_TARGET); }
+const char* ThisTargetName() {
+  return hwy::TargetName(HWY_TARGET);
+}
 
 }  // namespace HWY_NAMESPACE
 }  // namespace encore::kernels

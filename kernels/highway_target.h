@@ -6,8 +6,8 @@
 
 namespace encore::kernels {
 
-// Highway's target name ("AVX3", "AVX2", "SSE4", "SSSE3", "EMU128"): the CPU's best compiled
-// target, unless ENCORE_ISA capped it (jit::cpu_features) or a test forced one.
+// Highway's target name ("AVX3", "AVX2", "SSE4", "SSSE3", "SCALAR" or "EMU128"): the CPU's best
+// compiled target, unless ENCORE_ISA capped it (jit::cpu_features) or a test forced one.
 std::string_view highway_target();
 
 }  // namespace encore::kernels

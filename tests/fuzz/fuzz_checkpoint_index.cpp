@@ -1,6 +1,6 @@
-// Fuzzes model.safetensors.index.json parsing (loader/checkpoint_index.h) on arbitrary text: it must
-// never crash or throw anything but encore::Error, and every entry it accepts must name a shard
-// that stays inside the model folder, each tensor once.
+// Fuzzes model.safetensors.index.json parsing (loader/checkpoint_index.h) on arbitrary text: it
+// must never crash or throw anything but encore::Error, and every entry it accepts must name a
+// shard that stays inside the model folder, each tensor once.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

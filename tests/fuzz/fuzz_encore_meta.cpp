@@ -62,7 +62,8 @@ void write_tiny_model(const fs::path& dir) {
         v = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.2f;
       }
     }
-    tensors.push_back({name, loader::DType::kF32, std::move(shape), std::as_bytes(std::span(values))});
+    tensors.push_back(
+        {name, loader::DType::kF32, std::move(shape), std::as_bytes(std::span(values))});
   };
   auto linear = [&](const std::string& name, int64_t out, int64_t in) {
     add(name + ".weight", {out, in}, 0, true);
@@ -77,8 +78,8 @@ void write_tiny_model(const fs::path& dir) {
   add(p + "embeddings.position_embeddings.weight", {kPositions, kDim}, 0, true);
   norm(p + "embeddings.LayerNorm");
   const std::string l = p + "transformer.layer.0.";
-  for (const char* name : {"attention.q_lin", "attention.k_lin", "attention.v_lin",
-                           "attention.out_lin"}) {
+  for (const char* name :
+       {"attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin"}) {
     linear(l + name, kDim, kDim);
   }
   norm(l + "sa_layer_norm");
@@ -141,7 +142,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   loader::EncoreFileWriter writer;
   writer.add_copy("meta.json", meta);
   for (const loader::EncoreBlob& blob : base.blobs()) {
-    if (blob.name != "meta.json") writer.add(blob.name, blob.dtype, blob.shape, blob.bytes, blob.alignment);
+    if (blob.name != "meta.json")
+      writer.add(blob.name, blob.dtype, blob.shape, blob.bytes, blob.alignment);
   }
   write_text(fixture.path, writer.serialize());
   try {

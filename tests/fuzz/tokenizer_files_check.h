@@ -1,6 +1,6 @@
 // Shared by the fuzz targets of the tokenizer files (vocab.txt, tokenizer.json,
-// tokenizer_config.json): a tokenizer that loaded must encode any text without crashing, and what it
-// says about its special tokens and encodings must hang together.
+// tokenizer_config.json): a tokenizer that loaded must encode any text without crashing, and what
+// it says about its special tokens and encodings must hang together.
 #pragma once
 
 #include <cstdlib>
@@ -32,7 +32,8 @@ inline void check_loaded_tokenizer(const Tokenizer& tokenizer, std::string_view 
   check(tokenizer.id_to_token(tokenizer.unk_id()) == tokenizer.config().unk_token);
   check(tokenizer.model_max_length() >= 1);
   Encoding encoding;
-  for (const std::string_view input : {std::string_view("Hello, [MASK] world! unaffable café 中文"), text}) {
+  for (const std::string_view input :
+       {std::string_view("Hello, [MASK] world! unaffable café 中文"), text}) {
     for (const size_t max_length : {size_t{0}, size_t{6}}) {
       EncodeOptions options;
       options.max_length = max_length;

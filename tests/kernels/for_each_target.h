@@ -1,7 +1,8 @@
 // Runs a test body once for every Highway target compiled into the kernels that this CPU supports
-// (AVX3, AVX2, SSE4, ... down to EMU128), so each dispatched code path is checked, not just the
-// best. Under ENCORE_ISA=avx2|sse4 only the targets at or below the cap run (DisableTargets is
-// sticky); if the CPU lacks the requested level the body is skipped with a message.
+// (AVX3, AVX2, SSE4, ... down to SCALAR or EMU128), so each dispatched code path is checked, not
+// just the best. Under ENCORE_ISA=avx2|sse4 only the targets at or below the cap run
+// (DisableTargets is sticky); if the CPU lacks the requested level the body is skipped with a
+// message.
 #pragma once
 
 #include <doctest/doctest.h>

@@ -184,17 +184,17 @@ TEST_CASE("pipelining: requests sent in one write are answered in order") {
 
 TEST_CASE("an answer larger than the socket buffers arrives whole, then the next pipelined one") {
   if (!model_available()) return;
-  // Every token's state of 400 inputs: megabytes of JSON. The worker writes what the socket takes
-  // while the client is not reading; the I/O thread must send the rest, then the next answer.
+  // The tokens of 2,000 inputs, megabytes of JSON. The worker writes what the socket takes while
+  // the client is not reading; the I/O thread must send the rest, then the next answer.
   std::string inputs;
-  for (int i = 0; i < 400; ++i) inputs += (i ? ",\"" : "\"") + repeat("word ", 40) + "\"";
-  const std::string body = R"({"pooling": "tokens", "inputs": [)" + inputs + "]}";
-  const Response reference = request("POST", "/embed", body);  // read as it comes
-  REQUIRE(reference.status == 200);
+  for (int i = 0; i < 2000; ++i) inputs += (i ? ",\"" : "\"") + repeat("word ", 40) + "\"";
+  const std::string body = R"({"inputs": [)" + inputs + "]}";
+  const Response reference = request("POST", "/tokenize", body);  // read as it comes
+  REQUIRE_MESSAGE(reference.status == 200, reference.body);
   REQUIRE(reference.body.size() > 4'000'000);
 
   Client client(shared_server().port());
-  client.send(make_request("POST", "/embed", body) + make_request("GET", "/health"));
+  client.send(make_request("POST", "/tokenize", body) + make_request("GET", "/health"));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto first = client.read_response(), second = client.read_response();
   REQUIRE(first.has_value());
