@@ -21,9 +21,10 @@
 
 namespace encore::server {
 
-// Long enough to bridge a client's round trip between two requests on one keep-alive
-// connection (tens of µs), short enough that an idle server stops burning a core at once.
-inline constexpr std::chrono::microseconds kDefaultWorkerIdleSpin{200};
+// Off: on a loaded 2-core machine, 200 µs of spinning showed no gain over sleeping at once
+// (tools/bench_server/run.sh with ENCORE_SERVE_IDLE_SPIN_US=200 vs 0); to be re-measured on a
+// quiet machine, where it should spare the futex wake-up of requests arriving back to back.
+inline constexpr std::chrono::microseconds kDefaultWorkerIdleSpin{0};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
