@@ -1,5 +1,5 @@
-// The engine tests run once per dispatch level (meson test entries with ENCORE_ISA=avx512 and
-// ENCORE_ISA=portable). On a CPU below the requested level, cpu_features() refuses the override:
+// The engine tests run once per dispatch level (meson test entries with ENCORE_ISA=avx512,
+// portable, avx2 and sse4). On a CPU below the requested level, cpu_features() refuses the override:
 // the test then says so and passes without running, so CI machines without AVX-512 stay green.
 #pragma once
 

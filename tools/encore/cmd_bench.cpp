@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/api/encore_model_file.h"
 #include "engine/encoder.h"
+#include "kernels/highway_target.h"
+#include "kernels/jit/cpu_features.h"
 #include "loader/distilbert_weights.h"
 #include "support/error.h"
 #include "tools/encore/args.h"
@@ -69,6 +72,10 @@ int cmd_bench(int argc, char** argv) {
   std::uniform_int_distribution<int32_t> random_id(first_id,
                                                    static_cast<int32_t>(config.vocab_size - 1));
 
+  // Which kernels ran matters as much as the numbers (ENCORE_ISA may have lowered them).
+  std::fprintf(stderr, "bench: CPU level %s, Highway target %s\n",
+               std::string(jit::isa_level_name(jit::cpu_features().level)).c_str(),
+               std::string(kernels::highway_target()).c_str());
   std::printf("seq,batch,threads,p50_ms,p90_ms,p99_ms,min_ms,max_ms\n");
   std::fflush(stdout);
   for (int64_t threads : thread_counts) {

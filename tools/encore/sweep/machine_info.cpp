@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "engine/cpu_affinity.h"
-#include "hwy/targets.h"
+#include "kernels/highway_target.h"
 #include "kernels/jit/cpu_features.h"
 
 namespace encore::cli::sweep {
@@ -43,9 +43,7 @@ MachineInfo read_machine_info() {
   const jit::CpuFeatures& features = jit::cpu_features();
   info.jit_level = std::string(jit::isa_level_name(features.level));
   info.jit_bf16 = features.has_bf16;
-  // Compiled with the kernels' default target list, so this is what their dispatch picks.
-  const int64_t usable = hwy::SupportedTargets() & HWY_TARGETS;
-  info.highway_target = hwy::TargetName(usable & -usable);  // lowest bit = best target
+  info.highway_target = std::string(kernels::highway_target());
   utsname name{};
   if (::uname(&name) == 0) info.kernel = std::string(name.sysname) + " " + name.release;
   return info;
