@@ -1,56 +1,14 @@
 #include "kernels/jit/row_quantizer_emitter.h"
 
-#include <xbyak/xbyak.h>
-
 #include <cstddef>
 #include <memory>
+
+#include "kernels/jit/row_loop_emitter.h"
 
 namespace encore::jit {
 namespace {
 
-constexpr int kLanes = 16;
-
 #define ARG(type, field) ptr[reg_args + static_cast<int>(offsetof(type, field))]
-
-// Shared loop shape: full zmm steps over the row, then one masked step for the K tail.
-class RowLoopEmitter : public Xbyak::CodeGenerator {
- protected:
-  RowLoopEmitter() : Xbyak::CodeGenerator(4096, Xbyak::DontSetProtectRWE) {}
-
-  // step(masked) processes 16 floats at reg_x (and 16 bytes at reg_q); finish() runs once after.
-  template <typename Step, typename Finish>
-  void emit_row_loop(Step&& step, Finish&& finish) {
-    Xbyak::Label full, tail, done;
-    L(full);
-    cmp(reg_k, kLanes);
-    jl(tail, T_NEAR);
-    step(false);
-    add(reg_x, kLanes * 4);
-    add(reg_q, kLanes);
-    sub(reg_k, kLanes);
-    jmp(full, T_NEAR);
-    L(tail);
-    test(reg_k, reg_k);
-    jz(done, T_NEAR);
-    mov(reg_tmp.cvt32(), 1);  // mask = (1 << k) - 1 for the k < 16 remaining lanes
-    shlx(reg_tmp.cvt32(), reg_tmp.cvt32(), reg_k.cvt32());
-    dec(reg_tmp.cvt32());
-    kmovw(mask_tail, reg_tmp.cvt32());
-    step(true);
-    L(done);
-    finish();
-    vzeroupper();
-    ret();
-    setProtectModeRE();
-  }
-
-  const Xbyak::Reg64 reg_args = rdi;
-  const Xbyak::Reg64 reg_x = rsi;
-  const Xbyak::Reg64 reg_k = rdx;
-  const Xbyak::Reg64 reg_q = rcx;
-  const Xbyak::Reg64 reg_tmp = rax;
-  const Xbyak::Opmask mask_tail = k1;
-};
 
 class RowRangeEmitter : public RowLoopEmitter {
  public:
