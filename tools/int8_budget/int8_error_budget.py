@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""int8 error budget for encore on the accuracy model: fake-quantized numpy forward passes.
+
+usage: int8_error_budget.py MODEL_DIR IDS.jsonl N VARIANT...
+(the reference script is found in $ENCORE_SHARED/reference, default ../shared next to the checkout)
+VARIANT: comma list of  MATMUL=MODE  (MATMUL in qkv,out,ffn_in,ffn_out,all) with optional
+  @LAYERS (e.g. qkv=a8w8s@5), plus flags: cls (row 0 of each sequence exact).
+MODE: a<act>w<weight>[s]  act in f,b,8,16 ; weight in f,b,8,16 ; s = gamma smoothing (qkv, ffn_in)
+"""
+import json, math, os, sys, time
+import numpy as np
+sys.path.insert(0, os.path.join(os.environ.get('ENCORE_SHARED', os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../shared')), 'reference'))
+import distilbert_ref as ref
+
+MATMULS = ("qkv", "out", "ffn_in", "ffn_out")
+
+
+def bf16(x):
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint32) << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+def act_u8(x):
+    low = np.minimum(x.min(-1, keepdims=True), 0)
+    high = np.maximum(x.max(-1, keepdims=True), 0)
+    scale = (high - low) / 255
+    inv = np.where(scale > 0, 1 / np.where(scale > 0, scale, 1), 0)
+    zp = np.clip(np.rint(-low * inv), 0, 255)
+    q = np.clip(np.rint(x * inv) + zp, 0, 255)
+    return (scale * (q - zp)).astype(np.float32), scale
+
+
+def act_u8x2(x):
+    hi, scale = act_u8(x)
+    r = x - hi
+    s2 = scale / 256
+    inv = np.where(s2 > 0, 1 / np.where(s2 > 0, s2, 1), 0)
+    q = np.clip(np.rint(r * inv) + 128, 0, 255)
+    return (hi + s2 * (q - 128)).astype(np.float32)
+
+
+def w_s8(w):
+    s = np.abs(w).max(1, keepdims=True) / 127
+    inv = np.where(s > 0, 1 / np.where(s > 0, s, 1), 0)
+    q = np.clip(np.rint(w * inv), -127, 127)
+    return (q * s).astype(np.float32)
+
+
+def w_s8x2(w):
+    hi = w_s8(w)
+    r = w - hi
+    s = np.abs(w).max(1, keepdims=True) / 127 / 254
+    inv = np.where(s > 0, 1 / np.where(s > 0, s, 1), 0)
+    q = np.clip(np.rint(r * inv), -127, 127)
+    return (hi + q * s).astype(np.float32)
+
+
+ACT = {"f": lambda x: x, "b": bf16, "8": lambda x: act_u8(x)[0], "16": act_u8x2}
+WGT = {"f": lambda w: w, "b": bf16, "8": w_s8, "16": w_s8x2}
+
+
+def parse_mode(mode):
+    smooth = mode.endswith("s")
+    if smooth:
+        mode = mode[:-1]
+    a, w = mode[1:].split("w")
+    return a, w, smooth
+
+
+def smoothing(g, b, W):
+    rng = 4 * np.abs(g) + np.abs(b)
+    wr = np.abs(W).max(0)
+    return np.sqrt(np.maximum(rng, 1e-6)) / np.sqrt(np.maximum(wr, 1e-6))
+
+
+class Linear:
+    def __init__(self, W, b, mode, norm):
+        self.a, wm, smooth = parse_mode(mode)
+        self.s = smoothing(*norm, W).astype(np.float32) if smooth and norm is not None else None
+        Ws = W * self.s[None, :] if self.s is not None else W
+        self.Wq = WGT[wm](Ws).T.copy()
+        self.W = W.T.copy()
+        self.b = b
+        self.norm = norm
+        self.sum, self.count = None, 0
+        self.record = False
+
+    def dW(self):  # effective weight error (transposed, [k, n]) in the original input space
+        Weff = self.Wq / self.s[:, None] if self.s is not None else self.Wq
+        return Weff - self.W
+
+    def correct_bias(self, mean_x):
+        self.b = (self.b - mean_x.astype(np.float32) @ self.dW()).astype(np.float32)
+
+    def __call__(self, x, exact_rows):
+        if self.record:
+            self.sum = x.sum(0).astype(np.float64) if self.sum is None else self.sum + x.sum(0)
+            self.count += x.shape[0]
+        xs = x / self.s if self.s is not None else x
+        y = ACT[self.a](xs) @ self.Wq + self.b
+        if exact_rows is not None:
+            y[exact_rows] = x[exact_rows] @ self.W + self.b
+        return y
+
+
+def build(cfg, w, pre, spec):
+    L = cfg["n_layers"]
+    modes = [{m: "afwf" for m in MATMULS} for _ in range(L)]
+    cls = False
+    for item in spec.split(","):
+        if item == "cls":
+            cls = True
+            continue
+        if item in ("fp32", ""):
+            continue
+        key, mode = item.split("=")
+        layers = range(L)
+        if "@" in mode:
+            mode, ls = mode.split("@")
+            layers = [int(v) for v in ls.split("+")]
+        for l in layers:
+            for m in (MATMULS if key == "all" else [key]):
+                modes[l][m] = mode
+    layers = []
+    prev = (w[pre + "embeddings.LayerNorm.weight"], w[pre + "embeddings.LayerNorm.bias"])
+    for i in range(L):
+        p = f"{pre}transformer.layer.{i}."
+        g = lambda n: w[p + n]
+        sa = (g("sa_layer_norm.weight"), g("sa_layer_norm.bias"))
+        qkvW = np.concatenate([g(f"attention.{n}.weight") for n in ("q_lin", "k_lin", "v_lin")])
+        qkvb = np.concatenate([g(f"attention.{n}.bias") for n in ("q_lin", "k_lin", "v_lin")])
+        layers.append(dict(
+            qkv=Linear(qkvW, qkvb, modes[i]["qkv"], prev),
+            out=Linear(g("attention.out_lin.weight"), g("attention.out_lin.bias"), modes[i]["out"], None),
+            ffn_in=Linear(g("ffn.lin1.weight"), g("ffn.lin1.bias"), modes[i]["ffn_in"], sa),
+            ffn_out=Linear(g("ffn.lin2.weight"), g("ffn.lin2.bias"), modes[i]["ffn_out"], None),
+            sa=sa, out_norm=(g("output_layer_norm.weight"), g("output_layer_norm.bias"))))
+        prev = layers[-1]["out_norm"]
+    return layers, cls
+
+
+def forward(cfg, w, pre, layers, cls, ids, mask):
+    D, H = cfg["dim"], cfg["n_heads"]
+    dh = D // H
+    B, S = ids.shape
+    x = w[pre + "embeddings.word_embeddings.weight"][ids] + w[pre + "embeddings.position_embeddings.weight"][:S][None]
+    x = ref.layer_norm(x, w[pre + "embeddings.LayerNorm.weight"], w[pre + "embeddings.LayerNorm.bias"]).astype(np.float32)
+    x = x.reshape(B * S, D)
+    exact = np.arange(B) * S if cls else None
+    neg = np.finfo(np.float32).min
+    for ly in layers:
+        qkv = ly["qkv"](x, exact)
+        q = qkv[:, :D].reshape(B, S, H, dh).transpose(0, 2, 1, 3) / math.sqrt(dh)
+        k = qkv[:, D:2 * D].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
+        v = qkv[:, 2 * D:].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
+        scores = q @ k.transpose(0, 1, 3, 2)
+        scores = np.where((mask == 0)[:, None, None, :], neg, scores)
+        ctx = (ref.softmax(scores) @ v).transpose(0, 2, 1, 3).reshape(B * S, D)
+        sa = ref.layer_norm(ly["out"](ctx, exact) + x, *ly["sa"]).astype(np.float32)
+        ff = ly["ffn_out"](ref.gelu(ly["ffn_in"](sa, exact)), exact)
+        x = ref.layer_norm(ff + sa, *ly["out_norm"]).astype(np.float32)
+    return x.reshape(B, S, D)
+
+
+def outputs(cfg, w, pre, layers, cls, batches, shift=None, return_h=False):
+    res = []
+    for ids, mask in batches:
+        h = forward(cfg, w, pre, layers, cls, ids, mask)
+        if return_h:
+            res.append(h[:, 0].astype(np.float64))
+            continue
+        hh = h
+        if shift is not None:  # folded into pre_classifier's bias: the head sees it, embeddings do not
+            hh = h.copy()
+            hh[:, 0] -= shift
+        logits = ref.heads_numpy(cfg, w, hh)["logits"]
+        p = ref.softmax(logits.astype(np.float64))
+        m = mask[..., None].astype(np.float64)
+        mean = (h * m).sum(1) / m.sum(1)
+        res.append((p, h[:, 0].astype(np.float64), mean))
+    if return_h:
+        return np.concatenate(res)
+    return [np.concatenate([r[i] for r in res]) for i in range(3)]
+
+
+def cos(a, b):
+    return (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1))
+
+
+def main():
+    model, ids_path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    cfg, w, pre = ref.load(model)
+    all_seqs = [json.loads(l)["ids"] for l in open(ids_path)]
+
+    def batched(seqs):
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        return [ref.pad_batch([seqs[i] for i in order[s:s + 16]]) for s in range(0, len(order), 16)]
+    batches = batched(all_seqs[:n])
+    calib = batched(all_seqs[-200:])  # disjoint from the evaluation texts (n <= 800)
+    rng = np.random.default_rng(1)
+    calib_random = batched([[101] + list(rng.integers(1996, 30522, len(s) - 2)) + [102] for s in all_seqs[-200:]])
+    calib_random_base = None
+    calib_base = None
+    t = time.time()
+    base = outputs(cfg, w, pre, *build(cfg, w, pre, "fp32"), batches)
+    print(f"fp32 baseline {time.time() - t:.1f}s", file=sys.stderr)
+    for spec in sys.argv[4:]:
+        t = time.time()
+        core = ",".join(f for f in spec.split(",") if f not in ("calib", "calibrand", "bc", "bcc"))
+        built = build(cfg, w, pre, core)
+        flags = spec.split(",")
+        lins = [ly[m] for ly in built[0] for m in MATMULS]
+        if "bc" in flags:
+            for lin in lins:
+                if lin.norm is not None:
+                    lin.correct_bias(lin.norm[1])
+        if "bcc" in flags:
+            for lin in lins:
+                lin.record = True
+            outputs(cfg, w, pre, *built, calib, return_h=True)
+            for lin in lins:
+                lin.record = False
+                lin.correct_bias(lin.sum / lin.count)
+        shift = None
+        if "calib" in flags:
+            if calib_base is None:
+                calib_base = outputs(cfg, w, pre, *build(cfg, w, pre, "fp32"), calib, return_h=True)
+            shift = (outputs(cfg, w, pre, *built, calib, return_h=True) - calib_base).mean(0).astype(np.float32)
+        if "calibrand" in flags:
+            if calib_random_base is None:
+                calib_random_base = outputs(cfg, w, pre, *build(cfg, w, pre, "fp32"), calib_random, return_h=True)
+            shift = (outputs(cfg, w, pre, *built, calib_random, return_h=True) - calib_random_base).mean(0).astype(np.float32)
+        p, c, m = outputs(cfg, w, pre, *built, batches, shift)
+        top1 = (p.argmax(1) == base[0].argmax(1)).mean()
+        dp = np.abs(p - base[0]).max(1)
+        print(f"{spec:60s} top1 {100 * top1:6.2f}%  max|dp| {dp.max():.4f} mean {np.abs(p - base[0]).mean():.5f}"
+              f"  p99|dp| {np.quantile(dp, 0.99):.4f}  cls-cos {cos(c, base[1]).min():.5f}  mean-cos {cos(m, base[2]).min():.5f}"
+              f"  ({time.time() - t:.0f}s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
