@@ -50,6 +50,12 @@ void for_row_chunks(ThreadPool& pool, int64_t rows, int64_t columns, Fn&& fn) {
       chunks, [&](int64_t chunk, int) { fn(rows * chunk / chunks, rows * (chunk + 1) / chunks); });
 }
 
+// The SmoothQuant factors the activations are multiplied by while quantized, or null.
+const float* smoothing_scale(const PackedLinear& linear) {
+  return linear.input_scale.size() ? reinterpret_cast<const float*>(linear.input_scale.data())
+                                   : nullptr;
+}
+
 // One task per thread, each on its own contiguous slice of weight panels: every core streams
 // only its share of W, and A (small next to W here) is shared read-only.
 template <class RunSlice>
@@ -225,16 +231,13 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
       });
     }
     case LinearKernel::kJitInt8: {
+      if (linear.split_rows) return run_split_int8(pool, linear, call);
       const auto& w = std::get<jit::PackedInt8Weights>(linear.weights);
       const jit::Int8Gemm& gemm = int8_plans_.get(key);
-      const float* column_scale = linear.input_scale.size()
-                                      ? reinterpret_cast<const float*>(linear.input_scale.data())
-                                      : nullptr;
-      if (linear.split_rows) return run_split_int8(pool, linear, call);
       jit::shape_quantized_rows(rows, static_cast<size_t>(k), quantized_);
       for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
         jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),
-                                static_cast<size_t>(end), column_scale, quantized_);
+                                static_cast<size_t>(end), smoothing_scale(linear), quantized_);
       });
       return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
         gemm.run(quantized_, w, jit_output(call), range);
@@ -249,15 +252,12 @@ void LinearRunner::run_split_int8(ThreadPool& pool, const PackedLinear& linear,
   const int64_t n = linear.out_features(), k = linear.in_features();
   const jit::Int8Gemm& gemm =
       split_plans_.get({2 * call.rows, n, k, LinearActivation::kNone, false});
-  const float* column_scale = linear.input_scale.size()
-                                  ? reinterpret_cast<const float*>(linear.input_scale.data())
-                                  : nullptr;
   jit::shape_split_quantized_rows(static_cast<size_t>(call.rows), static_cast<size_t>(k),
                                   quantized_);
   for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
     jit::quantize_split_row_range(call.x, static_cast<size_t>(call.x_stride),
                                   static_cast<size_t>(first), static_cast<size_t>(end),
-                                  column_scale, quantized_);
+                                  smoothing_scale(linear), quantized_);
   });
   const size_t sums = static_cast<size_t>(2 * call.rows * n);
   if (split_sums_.size() < sums) split_sums_.resize(sums);

@@ -161,8 +161,9 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   if (responses.size() != batch.size()) {
     responses.resize(batch.size(), error_response(500, "internal error: a response is missing"));
   }
-  std::vector<Done> answered;
-  answered.reserve(batch.size());
+  // Answered outside the lock (a direct reply is a send() call); one list per worker, reused.
+  thread_local std::vector<Done> answered;
+  answered.clear();
   for (size_t i = 0; i < batch.size(); ++i) {
     answered.push_back(answer(batch[i], std::move(responses[i]), started));
   }
