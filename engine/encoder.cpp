@@ -131,6 +131,7 @@ struct Encoder::Impl {
   Workspace ws;
   int64_t capacity_tokens = 0;
   OpProfile profile;
+  LinearInputTap linear_input_tap;
 };
 
 void Encoder::Impl::validate(const Batch& batch) const {
@@ -194,6 +195,7 @@ void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const PackedLaye
 void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t x_stride,
                            int64_t rows, float* y, LinearActivation activation,
                            const float* residual) {
+  if (linear_input_tap) linear_input_tap(weights, x, x_stride, rows);
   LinearCall call;
   call.x = x;
   call.x_stride = x_stride;
@@ -302,6 +304,8 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   impl.profile.end_forward();
   return output;
 }
+
+void Encoder::set_linear_input_tap(LinearInputTap tap) { impl_->linear_input_tap = std::move(tap); }
 
 const loader::ModelConfig& Encoder::config() const {
   return impl_->config;

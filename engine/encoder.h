@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -38,6 +39,12 @@ struct EncoderOutput {
   std::span<const float> logits;
 };
 
+// Sees the input rows of every Linear before it runs (calibration: `engine/calibration.h`
+// accumulates Σ x·xᵀ per Linear from an fp32 pass). `x` holds `rows` rows of
+// `weights.in_features()` floats, `x_stride` apart.
+using LinearInputTap = std::function<void(const PackedLinear& weights, const float* x,
+                                          int64_t x_stride, int64_t rows)>;
+
 class Encoder {
  public:
   Encoder(std::shared_ptr<const PackedModel> model, const EncoderOptions& options);
@@ -49,6 +56,9 @@ class Encoder {
 
   // Throws encore::Error for ids outside the vocabulary or seq > max_position_embeddings.
   EncoderOutput forward(const Batch& batch);
+
+  // Calls `tap` before every Linear of later forward() calls; an empty function removes it.
+  void set_linear_input_tap(LinearInputTap tap);
 
   const loader::ModelConfig& config() const;
   const PackedModel& model() const;
