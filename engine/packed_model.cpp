@@ -5,6 +5,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "engine/gptq.h"
 #include "engine/linear.h"
 #include "engine/smoothing.h"
 #include "kernels/gemm_packed_b.h"
@@ -148,16 +149,58 @@ Int8Recipe int8_recipe() {
   return recipe;
 }
 
+// The kernel one Linear of an int8 model runs on as `choice` says; `int8_kernel` is int8's here.
+LinearKernel int8_choice_kernel(const Int8Choice& choice, LinearKernel int8_kernel,
+                                jit::IsaLevel level, bool has_bf16) {
+  using Kind = Int8Choice::Kind;
+  if (choice.kind == Kind::kBf16) return kernel_for(Precision::kBf16, level, has_bf16);
+  if (choice.kind == Kind::kFp32) return kernel_for(Precision::kFp32, level, has_bf16);
+  return int8_kernel;
+}
+
+// int8 weights rounded by GPTQ with the input's Hessian (engine/gptq.h). With smoothing, the
+// weights quantized are W·diag(s) for inputs x / s, whose Hessian is diag(1/s)·H·diag(1/s).
+PackedLinear pack_int8_gptq(std::initializer_list<const loader::Linear*> parts,
+                            const loader::LayerNormWeights* input_norm,
+                            const LinearHessian& hessian) {
+  StackedLinear s = stack(parts);
+  const size_t n = static_cast<size_t>(s.n), k = static_cast<size_t>(s.k);
+  if (hessian.k != k)
+    throw_error("pack_model: calibration Hessian is ", hessian.k, "×", hessian.k, " for a Linear with ",
+                k, " inputs");
+  std::vector<double> h = hessian.sum;
+  PackedLinear linear;
+  if (input_norm) {
+    const std::vector<float> smoothing = smoothing_factors(
+        layer_norm_output_range(input_norm->gamma, input_norm->beta), s.weight.data(), s.n, s.k);
+    for (size_t row = 0; row < n; ++row)
+      for (size_t i = 0; i < k; ++i) s.weight[row * k + i] *= smoothing[i];
+    for (size_t i = 0; i < k; ++i)
+      for (size_t j = 0; j < k; ++j)
+        h[i * k + j] /= static_cast<double>(smoothing[i]) * static_cast<double>(smoothing[j]);
+    linear.input_scale = jit::AlignedBuffer(k * sizeof(float));
+    float* inverse = reinterpret_cast<float*>(linear.input_scale.data());
+    for (size_t i = 0; i < k; ++i) inverse[i] = 1.0f / smoothing[i];
+  }
+  const Int8Codes quantized =
+      gptq_quantize(s.weight.data(), n, k, h, channel_max_abs(s.weight.data(), n, k));
+  linear.weights = jit::pack_quantized_int8_weights(quantized.codes.data(), quantized.scales.data(),
+                                                    s.bias.data(), n, k);
+  linear.gptq = true;
+  return linear;
+}
+
 // Packs one Linear of an int8 model as `choice` says; `int8_kernel` is what int8 runs on here.
+// `hessian` (may be null or empty): calibrate the int8 weights with GPTQ.
 PackedLinear pack_int8(const Int8Choice& choice, LinearKernel int8_kernel, jit::IsaLevel level,
                        bool has_bf16, std::initializer_list<const loader::Linear*> parts,
-                       const loader::LayerNormWeights* input_norm) {
-  using Kind = Int8Choice::Kind;
-  const LinearKernel kernel = choice.kind == Kind::kBf16   ? kernel_for(Precision::kBf16, level, has_bf16)
-                              : choice.kind == Kind::kFp32 ? kernel_for(Precision::kFp32, level, has_bf16)
-                                                           : int8_kernel;
-  PackedLinear linear = pack(kernel, parts, choice.smooth ? input_norm : nullptr);
-  linear.split_rows = kernel == LinearKernel::kJitInt8 && choice.kind == Kind::kSplitRows;
+                       const loader::LayerNormWeights* input_norm, const LinearHessian* hessian) {
+  const LinearKernel kernel = int8_choice_kernel(choice, int8_kernel, level, has_bf16);
+  const bool int8 = kernel == LinearKernel::kJitInt8;
+  PackedLinear linear = int8 && hessian && !hessian->sum.empty()
+                            ? pack_int8_gptq(parts, choice.smooth ? input_norm : nullptr, *hessian)
+                            : pack(kernel, parts, choice.smooth ? input_norm : nullptr);
+  linear.split_rows = int8 && choice.kind == Int8Choice::Kind::kSplitRows;
   return linear;
 }
 
@@ -210,6 +253,25 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
 
 PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                        Precision precision, jit::IsaLevel level) {
+  return pack_model(std::move(weights), precision, level, nullptr);
+}
+
+std::array<bool, kLayerLinears> int8_weight_linears(jit::IsaLevel level) {
+  const bool has_bf16 = jit::cpu_features().has_bf16;
+  const LinearKernel int8_kernel = kernel_for(Precision::kInt8, level, has_bf16);
+  const Int8Recipe recipe = int8_recipe();
+  std::array<bool, kLayerLinears> linears{};
+  const Int8Choice* choices[kLayerLinears] = {&recipe.qkv, &recipe.out, &recipe.ffn_in,
+                                              &recipe.ffn_out};
+  for (size_t kind = 0; kind < kLayerLinears; ++kind)
+    linears[kind] = int8_choice_kernel(*choices[kind], int8_kernel, level, has_bf16) ==
+                    LinearKernel::kJitInt8;
+  return linears;
+}
+
+PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
+                       Precision precision, jit::IsaLevel level,
+                       const Int8Calibration* calibration) {
   const bool has_bf16 = jit::cpu_features().has_bf16;
   const LinearKernel layer_kernel = kernel_for(precision, level, has_bf16);
   // The heads read one row per sequence: tiny work, and the logits are what users see.
@@ -232,23 +294,33 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
   model.embeddings_layer_norm = borrow_layer_norm(w.embeddings_layer_norm);
   const loader::LayerNormWeights* previous_norm = &w.embeddings_layer_norm;
   const Int8Recipe recipe = int8_recipe();
+  if (calibration && precision == Precision::kInt8 &&
+      calibration->layers.size() != w.layers.size()) {
+    throw_error("pack_model: calibration has ", calibration->layers.size(), " layers, the model ",
+                w.layers.size());
+  }
   // Every Linear of an fp32 or bf16 model runs on layer_kernel; an int8 model's follow the recipe.
-  auto pack_layer_linear = [&](const Int8Choice& choice,
+  size_t layer_index = 0;
+  auto pack_layer_linear = [&](const Int8Choice& choice, LayerLinear kind,
                                std::initializer_list<const loader::Linear*> parts,
                                const loader::LayerNormWeights* input_norm) {
     if (precision != Precision::kInt8) return pack(layer_kernel, parts, nullptr);
-    return pack_int8(choice, layer_kernel, level, has_bf16, parts, input_norm);
+    const LinearHessian* hessian = calibration ? &calibration->at(layer_index, kind) : nullptr;
+    return pack_int8(choice, layer_kernel, level, has_bf16, parts, input_norm, hessian);
   };
   for (const loader::TransformerLayerWeights& layer : w.layers) {
     PackedLayer packed;
-    packed.qkv = pack_layer_linear(recipe.qkv, {&layer.q, &layer.k, &layer.v}, previous_norm);
-    packed.out = pack_layer_linear(recipe.out, {&layer.out}, nullptr);
+    packed.qkv = pack_layer_linear(recipe.qkv, LayerLinear::kQkv, {&layer.q, &layer.k, &layer.v},
+                                   previous_norm);
+    packed.out = pack_layer_linear(recipe.out, LayerLinear::kOut, {&layer.out}, nullptr);
     packed.sa_layer_norm = borrow_layer_norm(layer.sa_layer_norm);
-    packed.ffn_in = pack_layer_linear(recipe.ffn_in, {&layer.ffn_in}, &layer.sa_layer_norm);
-    packed.ffn_out = pack_layer_linear(recipe.ffn_out, {&layer.ffn_out}, nullptr);
+    packed.ffn_in =
+        pack_layer_linear(recipe.ffn_in, LayerLinear::kFfnIn, {&layer.ffn_in}, &layer.sa_layer_norm);
+    packed.ffn_out = pack_layer_linear(recipe.ffn_out, LayerLinear::kFfnOut, {&layer.ffn_out}, nullptr);
     packed.output_layer_norm = borrow_layer_norm(layer.output_layer_norm);
     model.layers.push_back(std::move(packed));
     previous_norm = &layer.output_layer_norm;
+    ++layer_index;
   }
   const loader::Architecture architecture = w.config.architecture;
   if (architecture == loader::Architecture::kSequenceClassification)
@@ -269,6 +341,7 @@ std::map<std::string, std::string> packed_metadata(const PackedModel& model) {
                         std::string(linear_kernel_name(linear_kernel(linear)));
                     if (linear.input_scale.size()) metadata[name + ".smoothed"] = "true";
                     if (linear.split_rows) metadata[name + ".split_rows"] = "true";
+                    if (linear.gptq) metadata[name + ".weights"] = "gptq";
                   });
   return metadata;
 }
@@ -369,6 +442,11 @@ PackedModel rebuild_packed_model(const loader::ModelConfig& config,
         if (metadata.count(name + ".smoothed"))
           linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
         linear.split_rows = metadata.count(name + ".split_rows") > 0;
+        const auto weights = metadata.find(name + ".weights");
+        if (weights != metadata.end() && (weights->second != "gptq" || *kernel != LinearKernel::kJitInt8))
+          throw_error("packed model: '", name, "' has weights '", weights->second, "' on kernel ",
+                      kernel_name);
+        linear.gptq = weights != metadata.end();
         if (linear.split_rows && *kernel != LinearKernel::kJitInt8)
           throw_error("packed model: '", name, "' has split rows but kernel ", kernel_name);
       });

@@ -9,6 +9,7 @@
 // Buffer names and contents are stable for a given (precision, isa level); a file records both.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/calibration.h"
 #include "kernels/jit/aligned_buffer.h"
 #include "kernels/jit/cpu_features.h"
 #include "kernels/jit/packed_weights.h"
@@ -53,6 +55,9 @@ struct PackedLinear {
   // int8 only: activations quantized as split rows (kernels/jit/quantized_rows.h), ~16-bit, through
   // the same int8 weights: twice the multiply work, the same weight bytes.
   bool split_rows = false;
+  // int8 only: the weights were rounded by GPTQ on calibration data (engine/gptq.h), not to
+  // nearest. Recorded in a file's metadata; the kernels do not care.
+  bool gptq = false;
 
   bool empty() const { return weights.index() == 0; }
   int64_t out_features() const;
@@ -102,10 +107,21 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                        Precision precision);
 PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                        Precision precision, jit::IsaLevel level);
+// int8 with calibration (engine/calibration.h): every layer Linear that runs on int8 weights and
+// has a Hessian in `calibration` is quantized by GPTQ; the others as without it. Throws
+// encore::Error when the calibration does not fit the model (layer count, sizes).
+PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
+                       Precision precision, jit::IsaLevel level,
+                       const Int8Calibration* calibration);
+
+// Which Linears of each layer an int8 model packed at `level` runs on int8 weights (the recipe,
+// ENCORE_INT8_RECIPE included): the ones worth calibrating (CalibrationOptions::linears).
+std::array<bool, kLayerLinears> int8_weight_linears(jit::IsaLevel level);
 
 // Small string facts a file must keep to rebuild the model besides config.json and the buffers:
 // "precision", "isa", and "<linear>.kernel" per Linear ("highway_f32" | "jit_f32" | "jit_bf16" |
-// "jit_int8"). Keys and values are short ASCII.
+// "jit_int8"), "<linear>.smoothed", "<linear>.split_rows" and "<linear>.weights" = "gptq" when
+// they apply. Keys and values are short ASCII.
 std::map<std::string, std::string> packed_metadata(const PackedModel& model);
 
 // Every buffer, in a fixed order, with a stable name ("embeddings.word", "layers.3.ffn_in.panels",

@@ -1,16 +1,23 @@
 #!/usr/bin/python3
 """int8 error budget for encore on the accuracy model: fake-quantized numpy forward passes.
 
-usage: int8_error_budget.py MODEL_DIR IDS.jsonl N VARIANT...
+usage: int8_error_budget.py [--calib=CALIB.jsonl] [--cache=DIR] MODEL_DIR IDS.jsonl N VARIANT...
 (the reference script is found in $ENCORE_SHARED/reference, default ../shared next to the checkout)
 VARIANT: comma list of  MATMUL=MODE  (MATMUL in qkv,out,ffn_in,ffn_out,all) with optional
   @LAYERS (e.g. qkv=a8w8s@5), plus flags: cls (row 0 of each sequence exact).
-MODE: a<act>w<weight>[s]  act in f,b,8,16 ; weight in f,b,8,16 ; s = gamma smoothing (qkv, ffn_in)
+MODE: a<act>w<weight>[s]  act in f,b,8,16 ; weight in f,b,8,16,m8,g8 ; s = gamma smoothing (qkv, ffn_in)
+  m8 = s8 round to nearest with MSE-clipped per-channel scales; g8 = s8 GPTQ (gptq.py) with Hessians
+  from the first calN texts of --calib (make_texts.py writes texts disjoint from the evaluation).
+GPTQ flags: calN (default cal128), dampX (default damp0.01), ao (act order), blkN (default blk128),
+  mse (MSE-clipped scales), seq (sequential calibration: layer l's Hessians from the model whose
+  earlier Linears are already quantized; default: every Hessian from the fp32 model's inputs).
+--cache=DIR keeps the fp32 outputs and fp32 Hessians between runs (npz / npy files).
 """
 import json, math, os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.environ.get('ENCORE_SHARED', os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../shared')), 'reference'))
 import distilbert_ref as ref
+import gptq as gq
 
 MATMULS = ("qkv", "out", "ffn_in", "ffn_out")
 
@@ -57,7 +64,26 @@ def w_s8x2(w):
 
 
 ACT = {"f": lambda x: x, "b": bf16, "8": lambda x: act_u8(x)[0], "16": act_u8x2}
-WGT = {"f": lambda w: w, "b": bf16, "8": w_s8, "16": w_s8x2}
+def w_m8(w):
+    return gq.quantize(w.astype(np.float64), gq.scales_mse(w.astype(np.float64))[:, None]).astype(np.float32)
+
+
+WGT = {"f": lambda w: w, "b": bf16, "8": w_s8, "16": w_s8x2, "m8": w_m8, "g8": None}  # g8: Linear.quantize_gptq
+GPTQ_DEFAULTS = dict(cal=128, damp=0.01, ao=False, blk=128, mse=False, seq=False)
+RUN_FLAGS = ("calib", "calibrand", "bc", "bcc")
+
+
+def gptq_flag(item):
+    """parses one GPTQ flag into (key, value), or None if item is not one."""
+    for key in ("cal", "blk"):
+        if item.startswith(key) and item[len(key):].isdigit():
+            return key, int(item[len(key):])
+    if item.startswith("damp"):
+        try:
+            return "damp", float(item[4:])
+        except ValueError:
+            return None
+    return (item, True) if item in ("ao", "mse", "seq") else None
 
 
 def parse_mode(mode):
@@ -79,12 +105,21 @@ class Linear:
         self.a, wm, smooth = parse_mode(mode)
         self.s = smoothing(*norm, W).astype(np.float32) if smooth and norm is not None else None
         Ws = W * self.s[None, :] if self.s is not None else W
-        self.Wq = WGT[wm](Ws).T.copy()
+        self.Ws = Ws if wm == "g8" else None
+        self.Wq = None if wm == "g8" else WGT[wm](Ws).T.copy()  # None: runs exact until quantize_gptq
         self.W = W.T.copy()
         self.b = b
         self.norm = norm
         self.sum, self.count = None, 0
         self.record = False
+        self.H = None  # 2·Σ x xᵀ over valid rows, original input space, while record_h
+        self.record_h = False
+
+    def quantize_gptq(self, H, opt):
+        Hs = H / np.outer(self.s, self.s) if self.s is not None else H  # inputs are x / s
+        W = self.Ws.astype(np.float64)
+        scale = gq.scales_mse(W) if opt["mse"] else gq.scales_absmax(W)
+        self.Wq = gq.gptq(W, Hs, scale, block=opt["blk"], damp=opt["damp"], act_order=opt["ao"]).astype(np.float32).T.copy()
 
     def dW(self):  # effective weight error (transposed, [k, n]) in the original input space
         Weff = self.Wq / self.s[:, None] if self.s is not None else self.Wq
@@ -93,10 +128,16 @@ class Linear:
     def correct_bias(self, mean_x):
         self.b = (self.b - mean_x.astype(np.float32) @ self.dW()).astype(np.float32)
 
-    def __call__(self, x, exact_rows):
+    def __call__(self, x, exact_rows, valid=None):
         if self.record:
             self.sum = x.sum(0).astype(np.float64) if self.sum is None else self.sum + x.sum(0)
             self.count += x.shape[0]
+        if self.record_h:
+            xv = x[valid] if valid is not None else x
+            h = 2 * (xv.T @ xv).astype(np.float64)
+            self.H = h if self.H is None else self.H + h
+        if self.Wq is None:
+            return x @ self.W + self.b
         xs = x / self.s if self.s is not None else x
         y = ACT[self.a](xs) @ self.Wq + self.b
         if exact_rows is not None:
@@ -112,7 +153,7 @@ def build(cfg, w, pre, spec):
         if item == "cls":
             cls = True
             continue
-        if item in ("fp32", ""):
+        if item in ("fp32", "") or item in RUN_FLAGS or gptq_flag(item):
             continue
         key, mode = item.split("=")
         layers = range(L)
@@ -140,27 +181,72 @@ def build(cfg, w, pre, spec):
     return layers, cls
 
 
-def forward(cfg, w, pre, layers, cls, ids, mask):
-    D, H = cfg["dim"], cfg["n_heads"]
-    dh = D // H
+def embed(cfg, w, pre, ids):
     B, S = ids.shape
     x = w[pre + "embeddings.word_embeddings.weight"][ids] + w[pre + "embeddings.position_embeddings.weight"][:S][None]
     x = ref.layer_norm(x, w[pre + "embeddings.LayerNorm.weight"], w[pre + "embeddings.LayerNorm.bias"]).astype(np.float32)
-    x = x.reshape(B * S, D)
+    return x.reshape(B * S, cfg["dim"])
+
+
+def layer_forward(cfg, ly, x, mask, cls):
+    """one transformer layer on x [B·S, D] (rows of padded positions included)."""
+    D, H = cfg["dim"], cfg["n_heads"]
+    dh = D // H
+    B, S = mask.shape
     exact = np.arange(B) * S if cls else None
+    valid = mask.reshape(-1) > 0
     neg = np.finfo(np.float32).min
+    qkv = ly["qkv"](x, exact, valid)
+    q = qkv[:, :D].reshape(B, S, H, dh).transpose(0, 2, 1, 3) / math.sqrt(dh)
+    k = qkv[:, D:2 * D].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
+    v = qkv[:, 2 * D:].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
+    scores = q @ k.transpose(0, 1, 3, 2)
+    scores = np.where((mask == 0)[:, None, None, :], neg, scores)
+    ctx = (ref.softmax(scores) @ v).transpose(0, 2, 1, 3).reshape(B * S, D)
+    sa = ref.layer_norm(ly["out"](ctx, exact, valid) + x, *ly["sa"]).astype(np.float32)
+    ff = ly["ffn_out"](ref.gelu(ly["ffn_in"](sa, exact, valid)), exact, valid)
+    return ref.layer_norm(ff + sa, *ly["out_norm"]).astype(np.float32)
+
+
+def forward(cfg, w, pre, layers, cls, ids, mask):
+    x = embed(cfg, w, pre, ids)
     for ly in layers:
-        qkv = ly["qkv"](x, exact)
-        q = qkv[:, :D].reshape(B, S, H, dh).transpose(0, 2, 1, 3) / math.sqrt(dh)
-        k = qkv[:, D:2 * D].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
-        v = qkv[:, 2 * D:].reshape(B, S, H, dh).transpose(0, 2, 1, 3)
-        scores = q @ k.transpose(0, 1, 3, 2)
-        scores = np.where((mask == 0)[:, None, None, :], neg, scores)
-        ctx = (ref.softmax(scores) @ v).transpose(0, 2, 1, 3).reshape(B * S, D)
-        sa = ref.layer_norm(ly["out"](ctx, exact) + x, *ly["sa"]).astype(np.float32)
-        ff = ly["ffn_out"](ref.gelu(ly["ffn_in"](sa, exact)), exact)
-        x = ref.layer_norm(ff + sa, *ly["out_norm"]).astype(np.float32)
-    return x.reshape(B, S, D)
+        x = layer_forward(cfg, ly, x, mask, cls)
+    return x.reshape(*ids.shape, cfg["dim"])
+
+
+def fp32_hessians(cfg, w, pre, calib):
+    """{(layer, kind): 2·Σ x xᵀ} of every Linear's input in the fp32 model over the calibration batches."""
+    layers, _ = build(cfg, w, pre, "fp32")
+    for ly in layers:
+        for m in MATMULS:
+            ly[m].Wq = None  # exact path, which records
+            ly[m].record_h = True
+    outputs(cfg, w, pre, layers, False, calib, return_h=True)
+    return {(l, m): ly[m].H for l, ly in enumerate(layers) for m in MATMULS}
+
+
+def quantize_pending(cfg, w, pre, layers, cls, calib, opt, hessians):
+    """GPTQ for every g8 Linear: Hessians from `hessians` (fp32 model) or, with opt seq, collected
+    Linear by Linear from the partly quantized model (earlier Linears quantized, later ones exact)."""
+    if not opt["seq"]:
+        for l, ly in enumerate(layers):
+            for m in MATMULS:
+                if ly[m].Wq is None:
+                    ly[m].quantize_gptq(hessians[(l, m)], opt)
+        return
+    xs = [embed(cfg, w, pre, ids) for ids, _ in calib]
+    for ly in layers:
+        for m in MATMULS:
+            if ly[m].Wq is not None:
+                continue
+            ly[m].record_h, ly[m].H = True, None
+            for x, (_, mask) in zip(xs, calib):
+                layer_forward(cfg, ly, x, mask, cls)  # the rest of the layer is recomputed: simple, 5x work
+            ly[m].record_h = False
+            ly[m].quantize_gptq(ly[m].H, opt)
+            ly[m].H = None
+        xs = [layer_forward(cfg, ly, x, mask, cls) for x, (_, mask) in zip(xs, calib)]
 
 
 def outputs(cfg, w, pre, layers, cls, batches, shift=None, return_h=False):
@@ -189,9 +275,29 @@ def cos(a, b):
 
 
 def main():
-    model, ids_path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    model, ids_path, n = args[0], args[1], int(args[2])
     cfg, w, pre = ref.load(model)
     all_seqs = [json.loads(l)["ids"] for l in open(ids_path)]
+    gptq_seqs = [json.loads(l)["ids"] for l in open(opts["calib"])] if "calib" in opts else None
+    cache = opts.get("cache")
+    tag = f"{os.path.basename(os.path.normpath(model))}-{os.path.getsize(os.path.join(model, 'model.safetensors'))}"
+    hessian_sets = {}
+
+    def hessians(ncal):
+        if ncal not in hessian_sets:
+            path = cache and os.path.join(cache, f"H-{tag}-{os.path.basename(opts['calib'])}-{ncal}.npz")
+            if path and os.path.exists(path):
+                z = np.load(path)
+                hessian_sets[ncal] = {(int(k.split(":")[0]), k.split(":")[1]): z[k].astype(np.float64) for k in z.files}
+            else:
+                t0 = time.time()
+                hessian_sets[ncal] = fp32_hessians(cfg, w, pre, batched(gptq_seqs[:ncal]))
+                print(f"fp32 Hessians over {ncal} calibration texts {time.time() - t0:.1f}s", file=sys.stderr)
+                if path:
+                    np.savez(path, **{f"{l}:{m}": h.astype(np.float32) for (l, m), h in hessian_sets[ncal].items()})
+        return hessian_sets[ncal]
 
     def batched(seqs):
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
@@ -203,14 +309,24 @@ def main():
     calib_random_base = None
     calib_base = None
     t = time.time()
-    base = outputs(cfg, w, pre, *build(cfg, w, pre, "fp32"), batches)
+    base_path = cache and os.path.join(cache, f"base-{tag}-{os.path.basename(ids_path)}-{n}.npz")
+    if base_path and os.path.exists(base_path):
+        z = np.load(base_path)
+        base = [z["p"], z["c"], z["m"]]
+    else:
+        base = outputs(cfg, w, pre, *build(cfg, w, pre, "fp32"), batches)
+        if base_path:
+            np.savez(base_path, p=base[0], c=base[1], m=base[2])
     print(f"fp32 baseline {time.time() - t:.1f}s", file=sys.stderr)
-    for spec in sys.argv[4:]:
+    for spec in args[3:]:
         t = time.time()
-        core = ",".join(f for f in spec.split(",") if f not in ("calib", "calibrand", "bc", "bcc"))
-        built = build(cfg, w, pre, core)
+        built = build(cfg, w, pre, spec)
         flags = spec.split(",")
         lins = [ly[m] for ly in built[0] for m in MATMULS]
+        if any(lin.Wq is None for lin in lins):
+            opt = dict(GPTQ_DEFAULTS, **dict(gptq_flag(f) for f in flags if gptq_flag(f)))
+            quantize_pending(cfg, w, pre, *built, batched(gptq_seqs[:opt["cal"]]), opt,
+                             None if opt["seq"] else hessians(opt["cal"]))
         if "bc" in flags:
             for lin in lins:
                 if lin.norm is not None:
