@@ -1,12 +1,12 @@
 // accumulate_products: register blocks of 4 rows × 2 vectors of C, a loop over p that broadcasts
-// A's elements and streams B's rows; columns are taken in chunks whose slice of B stays in L2
-// while every row block of C passes over it. Columns left over after the last 2-vector step are
-// summed in scalar code.
+// A's elements and streams B's rows; B is taken in slabs that stay in L2 while every row block
+// of C passes over them. Columns left over after the last 2-vector step are summed in scalar code.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/dense_products.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
+#include <vector>
 
 #include "engine/dense_products.h"
 #include "hwy/highway.h"
@@ -34,8 +34,11 @@ namespace encore::engine {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Bytes of B one column chunk may span (p rows × chunk columns): about half of a 1 MB L2.
-constexpr size_t kChunkBytes = 512 * 1024;
+// B is taken in slabs of kDepth rows × a chunk of columns (~256 KB, well inside L2) that every
+// row block of C passes over before the next; short rows of a slab also keep the pages touched
+// few (B's rows are often a whole matrix row apart).
+constexpr size_t kDepth = 256;
+constexpr size_t kSlabBytes = 256 * 1024;
 
 template <class D, class V>
 HWY_INLINE void Finish(D d, const Operands<hn::TFromD<D>>& o, hn::TFromD<D>* c, V v) {
@@ -43,31 +46,28 @@ HWY_INLINE void Finish(D d, const Operands<hn::TFromD<D>>& o, hn::TFromD<D>* c, 
   hn::StoreU(o.subtract ? hn::Sub(old, v) : hn::Add(old, v), d, c);
 }
 
-// C rows [row, row + 4), columns [col, col + 2·lanes).
+// C rows [row, row + 4), columns [col, col + 2·lanes); `a` holds A's 4 rows for q0..q1 packed
+// as [q][4].
 template <class D>
-HWY_INLINE void Block4x2(D d, const Operands<hn::TFromD<D>>& o, size_t row, size_t col) {
+HWY_INLINE void Block4x2(D d, const Operands<hn::TFromD<D>>& o, const hn::TFromD<D>* a,
+                         size_t row, size_t col, size_t q0, size_t q1) {
   using T = hn::TFromD<D>;
   const size_t lanes = hn::Lanes(d);
   auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
   auto c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
-  const T* a0 = o.a + row * o.a_row;
-  const T* a1 = a0 + o.a_row;
-  const T* a2 = a1 + o.a_row;
-  const T* a3 = a2 + o.a_row;
-  const T* b = o.b + col;
-  for (size_t q = 0; q < o.p; ++q, b += o.ldb) {
+  const T* b = o.b + q0 * o.ldb + col;
+  for (size_t q = q0; q < q1; ++q, b += o.ldb, a += 4) {
     const auto b0 = hn::LoadU(d, b), b1 = hn::LoadU(d, b + lanes);
-    const size_t at = q * o.a_col;
-    auto s = hn::Set(d, a0[at]);
+    auto s = hn::Set(d, a[0]);
     c00 = hn::MulAdd(s, b0, c00);
     c01 = hn::MulAdd(s, b1, c01);
-    s = hn::Set(d, a1[at]);
+    s = hn::Set(d, a[1]);
     c10 = hn::MulAdd(s, b0, c10);
     c11 = hn::MulAdd(s, b1, c11);
-    s = hn::Set(d, a2[at]);
+    s = hn::Set(d, a[2]);
     c20 = hn::MulAdd(s, b0, c20);
     c21 = hn::MulAdd(s, b1, c21);
-    s = hn::Set(d, a3[at]);
+    s = hn::Set(d, a[3]);
     c30 = hn::MulAdd(s, b0, c30);
     c31 = hn::MulAdd(s, b1, c31);
   }
@@ -84,13 +84,14 @@ HWY_INLINE void Block4x2(D d, const Operands<hn::TFromD<D>>& o, size_t row, size
 
 // One row of C, columns [col, col + 2·lanes).
 template <class D>
-HWY_INLINE void Block1x2(D d, const Operands<hn::TFromD<D>>& o, size_t row, size_t col) {
+HWY_INLINE void Block1x2(D d, const Operands<hn::TFromD<D>>& o, size_t row, size_t col, size_t q0,
+                         size_t q1) {
   using T = hn::TFromD<D>;
   const size_t lanes = hn::Lanes(d);
   auto c0 = hn::Zero(d), c1 = hn::Zero(d);
   const T* a = o.a + row * o.a_row;
-  const T* b = o.b + col;
-  for (size_t q = 0; q < o.p; ++q, b += o.ldb) {
+  const T* b = o.b + q0 * o.ldb + col;
+  for (size_t q = q0; q < q1; ++q, b += o.ldb) {
     const auto s = hn::Set(d, a[q * o.a_col]);
     c0 = hn::MulAdd(s, hn::LoadU(d, b), c0);
     c1 = hn::MulAdd(s, hn::LoadU(d, b + lanes), c1);
@@ -105,14 +106,25 @@ void Accumulate(const Operands<T>& o, size_t m, size_t n) {
   const hn::ScalableTag<T> d;
   const size_t step = 2 * hn::Lanes(d);
   const size_t vector_cols = n / step * step;
-  const size_t chunk = std::max(step, kChunkBytes / (std::max<size_t>(o.p, 1) * sizeof(T)) / step * step);
-  for (size_t col0 = 0; col0 < vector_cols; col0 += chunk) {
-    const size_t col1 = std::min(vector_cols, col0 + chunk);
-    size_t row = 0;
-    for (; row + 4 <= m; row += 4)
-      for (size_t col = col0; col < col1; col += step) Block4x2(d, o, row, col);
-    for (; row < m; ++row)
-      for (size_t col = col0; col < col1; col += step) Block1x2(d, o, row, col);
+  const size_t chunk = std::max(step, kSlabBytes / (kDepth * sizeof(T)) / step * step);
+  thread_local std::vector<T> packed;
+  for (size_t q0 = 0; q0 < o.p; q0 += kDepth) {
+    const size_t q1 = std::min(o.p, q0 + kDepth);
+    // A's rows for this slab, packed per 4-row block as [q][4]: contiguous broadcasts.
+    const size_t blocks = m / 4, depth = q1 - q0;
+    packed.resize(blocks * depth * 4);
+    for (size_t block = 0; block < blocks; ++block)
+      for (size_t q = q0; q < q1; ++q)
+        for (size_t r = 0; r < 4; ++r)
+          packed[(block * depth + q - q0) * 4 + r] = o.a[(block * 4 + r) * o.a_row + q * o.a_col];
+    for (size_t col0 = 0; col0 < vector_cols; col0 += chunk) {
+      const size_t col1 = std::min(vector_cols, col0 + chunk);
+      for (size_t block = 0; block < blocks; ++block)
+        for (size_t col = col0; col < col1; col += step)
+          Block4x2(d, o, packed.data() + block * depth * 4, block * 4, col, q0, q1);
+      for (size_t row = blocks * 4; row < m; ++row)
+        for (size_t col = col0; col < col1; col += step) Block1x2(d, o, row, col, q0, q1);
+    }
   }
   for (size_t row = 0; row < m; ++row) {
     for (size_t col = vector_cols; col < n; ++col) {

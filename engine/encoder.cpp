@@ -111,13 +111,15 @@ struct Encoder::Impl {
 
   void validate(const Batch& batch) const;
   void embed(const Batch& batch);
-  void layer(const PackedLayer& layer, const Batch& batch);
+  // after: the Linear that runs after this layer (the next layer's QKV, or a head), for prefetching.
+  void layer(const PackedLayer& layer, const Batch& batch, const PackedLinear* after);
   void attention(const Batch& batch);  // ws.qkv → ws.context, per (sequence, head)
   void layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm);
   // y = act(x·Wᵀ + b) (+ residual) for `rows` rows, strides: x_stride, and out_features for y.
+  // `next`: the Linear that runs after this one (its weights are prefetched), or null.
   void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows, float* y,
               LinearActivation activation = LinearActivation::kNone,
-              const float* residual = nullptr);
+              const float* residual = nullptr, const PackedLinear* next = nullptr);
   EncoderOutput heads(const Batch& batch);
 
   std::shared_ptr<const PackedModel> model;
@@ -194,7 +196,7 @@ void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const PackedLaye
 
 void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t x_stride,
                            int64_t rows, float* y, LinearActivation activation,
-                           const float* residual) {
+                           const float* residual, const PackedLinear* next) {
   if (linear_input_tap) linear_input_tap(weights, x, x_stride, rows);
   LinearCall call;
   call.x = x;
@@ -205,28 +207,35 @@ void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t 
   call.activation = activation;
   call.residual = residual;
   call.residual_stride = weights.out_features();
+  call.next = next;
   linears.run(pool, weights, call);
 }
 
-void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch) {
+void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch,
+                          const PackedLinear* after) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
 
-  profile.time(Op::kQkv, [&] { linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv); });
+  profile.time(Op::kQkv, [&] {
+    linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv, LinearActivation::kNone, nullptr,
+           &layer.out);
+  });
 
   profile.time(Op::kAttention, [&] { attention(batch); });
 
   profile.time(Op::kOut, [&] {
-    linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden);
+    linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden,
+           &layer.ffn_in);
   });
   profile.time(Op::kSaLayerNorm,
                [&] { layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm); });
 
-  profile.time(Op::kFfnIn,
-               [&] { linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation); });
+  profile.time(Op::kFfnIn, [&] {
+    linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation, nullptr, &layer.ffn_out);
+  });
   profile.time(Op::kFfnOut, [&] {
     linear(layer.ffn_out, ws.ffn, config.hidden_dim, tokens, ws.hidden, LinearActivation::kNone,
-           ws.attention);
+           ws.attention, after);
   });
   profile.time(Op::kOutputLayerNorm,
                [&] { layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm); });
@@ -298,7 +307,13 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   if (impl.pin && impl.pool.size() > 1) pin.emplace(impl.cpus[0]);
   impl.profile.begin_forward(batch.batch * batch.seq);
   impl.profile.time(Op::kEmbed, [&] { impl.embed(batch); });
-  for (const PackedLayer& layer : impl.model->layers) impl.layer(layer, batch);
+  const std::vector<PackedLayer>& layers = impl.model->layers;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const PackedLinear* after = i + 1 < layers.size()               ? &layers[i + 1].qkv
+                                : !impl.model->pre_classifier.empty() ? &impl.model->pre_classifier
+                                                                      : nullptr;
+    impl.layer(layers[i], batch, after);
+  }
   EncoderOutput output;
   impl.profile.time(Op::kHeads, [&] { output = impl.heads(batch); });
   impl.profile.end_forward();

@@ -1,6 +1,8 @@
 #include "engine/linear.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "engine/parallel_gemm.h"
@@ -58,13 +60,37 @@ const float* smoothing_scale(const PackedLinear& linear) {
 
 // One task per thread, each on its own contiguous slice of weight panels: every core streams
 // only its share of W, and A (small next to W here) is shared read-only.
+// run_slice(range, part): part is the slice's index, as for the next Linear's slices.
 template <class RunSlice>
 void for_panel_slices(ThreadPool& pool, size_t panel_count, RunSlice&& run_slice) {
   const size_t parts = std::min<size_t>(panel_count, static_cast<size_t>(pool.size()));
-  if (parts <= 1) return run_slice(jit::PanelRange{});
+  if (parts <= 1) return run_slice(jit::PanelRange{}, size_t{0});
   pool.parallel_for(static_cast<int64_t>(parts), [&](int64_t part, int) {
-    run_slice(jit::split_panels(panel_count, static_cast<size_t>(part), parts));
+    run_slice(jit::split_panels(panel_count, static_cast<size_t>(part), parts),
+              static_cast<size_t>(part));
   });
+}
+
+// The start of slice `part` of `next`'s weights as for_panel_slices will hand it to this thread,
+// at most a quarter of L2 (the GEMM's block): what an int8 GEMM prefetches after its last block.
+jit::NextWeights next_weights(const PackedLinear* next, size_t part, int pool_size) {
+  if (!next) return {};
+  return std::visit(
+      [&](const auto& w) -> jit::NextWeights {
+        using Weights = std::decay_t<decltype(w)>;
+        if constexpr (std::is_same_v<Weights, std::monostate> ||
+                      std::is_same_v<Weights, HighwayF32Weights>) {
+          return {};
+        } else {
+          const size_t panels = w.panel_count();
+          const size_t parts = std::min<size_t>(panels, static_cast<size_t>(pool_size));
+          if (part >= parts) return {};
+          const jit::PanelRange slice = jit::split_panels(panels, part, parts);
+          return {w.panel(slice.first), std::min(slice.count * w.panel_bytes(),
+                                                 jit::cpu_features().caches.l2 / 4)};
+        }
+      },
+      next->weights);
 }
 
 }  // namespace
@@ -214,7 +240,7 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
     case LinearKernel::kJitF32: {
       const auto& w = std::get<jit::PackedF32Weights>(linear.weights);
       const jit::F32Gemm& gemm = f32_plans_.get(key);
-      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
+      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t) {
         gemm.run(call.x, x_stride, w, jit_output(call), range);
       });
     }
@@ -226,7 +252,7 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
         jit::convert_row_range_to_bf16(call.x, x_stride, static_cast<size_t>(first),
                                        static_cast<size_t>(end), bf16_rows_);
       });
-      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
+      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t) {
         gemm.run(bf16_rows_, w, jit_output(call), range);
       });
     }
@@ -239,8 +265,9 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
         jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),
                                 static_cast<size_t>(end), smoothing_scale(linear), quantized_);
       });
-      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
-        gemm.run(quantized_, w, jit_output(call), range);
+      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t part) {
+        gemm.run(quantized_, w, jit_output(call), range,
+                 next_weights(call.next, part, pool.size()));
       });
     }
   }
@@ -262,7 +289,7 @@ void LinearRunner::run_split_int8(ThreadPool& pool, const PackedLinear& linear,
   const size_t sums = static_cast<size_t>(2 * call.rows * n);
   if (split_sums_.size() < sums) split_sums_.resize(sums);
   const jit::Activation activation = jit_epilogue(call.activation, false).activation;
-  for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range) {
+  for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t) {
     gemm.run_raw(quantized_, w, split_sums_.data(), static_cast<size_t>(n), range);
     combine_split_int8(split_sums_.data(), static_cast<size_t>(n), quantized_, w, range,
                        activation, jit_output(call));

@@ -57,6 +57,9 @@ struct LinearCall {
   LinearActivation activation = LinearActivation::kNone;
   const float* residual = nullptr;  // added after the activation; must not alias y
   int64_t residual_stride = 0;
+  // The Linear that runs next, or null: an int8 GEMM prefetches each thread's first block of its
+  // weights while finishing its own (jit::NextWeights), so it does not start waiting on memory.
+  const PackedLinear* next = nullptr;
 };
 
 // Runs Linear layers for one Encoder: keeps the activation buffers (quantized / bf16 rows) and

@@ -50,6 +50,9 @@ class Connection {
   bool lingering = false;              // write side shut, draining input until the client closes
   Clock::time_point request_started;   // first byte of the partial request in the buffer
   Clock::time_point request_complete;  // when the current request was fully received
+  // With ENCORE_SERVE_TRACE (request_trace.h): when epoll_wait returned with the last bytes read,
+  // and when they were read.
+  Clock::time_point io_woke, bytes_read;
 
  private:
   std::shared_ptr<const UniqueFd> fd_;

@@ -153,6 +153,9 @@ void record_stats(const RunStats& stats, std::span<const Request* const> request
     answers[i].input_tokens = tokens;
     answers[i].tokenize_seconds = stats.tokenize_ms / 1000;
     answers[i].inference_seconds = total_seconds - answers[i].tokenize_seconds;
+    answers[i].model_seconds = stats.inference_ms / 1000;
+    answers[i].model_start = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                         std::chrono::duration<double, std::milli>(stats.tokenize_ms));
   }
 }
 
@@ -224,6 +227,9 @@ ModelAnswer EncoreBackend::rerank(const RerankRequest& request) {
   answer.input_tokens = static_cast<int64_t>(stats.input_tokens);
   answer.tokenize_seconds = stats.tokenize_ms / 1000;
   answer.inference_seconds = seconds_since(start) - answer.tokenize_seconds;
+  answer.model_seconds = stats.inference_ms / 1000;
+  answer.model_start = start + std::chrono::duration_cast<SteadyClock::duration>(
+                                   std::chrono::duration<double, std::milli>(stats.tokenize_ms));
   return answer;
 }
 

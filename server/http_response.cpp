@@ -43,6 +43,13 @@ void append_number(std::string& out, int64_t value) {
   out.append(digits, end);
 }
 
+// Milliseconds with microsecond resolution: the pipeline takes from tens of µs to seconds.
+void append_milliseconds(std::string& out, double ms) {
+  char digits[32];
+  auto end = std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3).ptr;
+  out.append(digits, end);
+}
+
 }  // namespace
 
 std::string_view reason_phrase(int status) {
@@ -77,14 +84,14 @@ void append_response(std::string& out, const HttpResponse& response, bool keep_a
   out += response.content_type;
   out += "\r\ncontent-length: ";
   append_number(out, static_cast<int64_t>(response.body.size()));
-  // Milliseconds with microsecond resolution: the pipeline takes from tens of µs to seconds.
-  char ms[32];
-  auto end =
-      std::to_chars(ms, ms + sizeof ms, response.compute_ms, std::chars_format::fixed, 3).ptr;
   out += "\r\nx-compute-time: ";
-  out.append(ms, end);
+  append_milliseconds(out, response.compute_ms);
   out += "\r\nx-compute-tokens: ";
   append_number(out, response.compute_tokens);
+  if (response.model_ms >= 0) {
+    out += "\r\nx-model-time: ";
+    append_milliseconds(out, response.model_ms);
+  }
   out += "\r\n";
   out += response.extra_headers;
   if (!keep_alive) out += "connection: close\r\n";

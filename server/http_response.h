@@ -1,8 +1,11 @@
 // HttpResponse — what a route answers, and the writer that frames it as HTTP/1.1 bytes appended to
 // a connection's output buffer. Every answer carries content-type, content-length,
-// x-compute-time (milliseconds spent producing it, decimal) and x-compute-tokens.
+// x-compute-time (milliseconds spent producing it, decimal) and x-compute-tokens; answers that ran
+// the model also carry x-model-time (milliseconds of the model's forward pass alone, so a client
+// can subtract the model from its own round trip request by request).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +18,8 @@ struct HttpResponse {
   std::string body;
   double compute_ms = 0;       // time from the complete request to this response
   int64_t compute_tokens = 0;  // input tokens the model ran on (0 for routes without a model)
+  double model_ms = -1;        // the forward pass alone; < 0: no model ran (no x-model-time)
+  std::chrono::steady_clock::time_point model_start{};  // when it began (request_trace.h)
   bool close = false;          // the server closes the connection after sending this
   std::string extra_headers;   // complete "name: value\r\n" lines, e.g. www-authenticate
 };

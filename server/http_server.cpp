@@ -97,6 +97,7 @@ void HttpServer::run() {
     if (draining_ && (connections_.empty() || Clock::now() >= drain_deadline_)) break;
     events.clear();
     loop_.wait(events, std::chrono::milliseconds(1000));
+    if (trace_) woke_ = Clock::now();
     for (const epoll_event& event : events) {
       switch (event.data.u64) {
         case kListenerToken:
@@ -182,6 +183,10 @@ void HttpServer::on_connection_event(uint64_t id, uint32_t events) {
         break;
     }
     if (!had_partial_request && c.pending_input() > 0) c.request_started = Clock::now();
+    if (trace_) {
+      c.io_woke = woke_;
+      c.bytes_read = Clock::now();
+    }
   }
   advance(c);
 }
@@ -247,7 +252,7 @@ void HttpServer::process_requests(Connection& c) {
 // (while the work runs, the I/O thread appends nothing to this connection's output).
 DirectReply HttpServer::direct_reply(const Connection& c, bool keep_alive) const {
   if (c.pending_output() > 0) return {};
-  return {c.socket(), c.request_complete, keep_alive};
+  return {c.socket(), c.request_complete, keep_alive, trace_, c.io_woke, c.bytes_read};
 }
 
 void HttpServer::respond(Connection& c, HttpResponse response, std::string_view route,

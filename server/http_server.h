@@ -16,6 +16,7 @@
 #include "server/http_request_parser.h"
 #include "server/metrics.h"
 #include "server/request_handler.h"
+#include "server/request_trace.h"
 #include "server/unique_fd.h"
 #include "server/worker_pool.h"
 
@@ -80,6 +81,8 @@ class HttpServer {
   bool draining_ = false;
   bool force_exit_ = false;
   Clock::time_point drain_deadline_;
+  const bool trace_ = request_trace_enabled();  // ENCORE_SERVE_TRACE: stamp requests (x-trace)
+  Clock::time_point woke_;                      // the last return from epoll_wait (trace only)
 };
 
 }  // namespace encore::server

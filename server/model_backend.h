@@ -3,6 +3,7 @@
 // (encore_backend.h) implements it on the public API.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -18,6 +19,8 @@ struct ModelAnswer {
   int64_t input_tokens = 0;  // x-compute-tokens
   double tokenize_seconds = 0;
   double inference_seconds = 0;  // the model, its post-processing and the JSON
+  double model_seconds = -1;     // the forward pass alone (x-model-time); < 0: not run
+  std::chrono::steady_clock::time_point model_start{};  // when the forward pass began
 };
 
 class ModelBackend {

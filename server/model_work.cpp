@@ -180,6 +180,10 @@ HttpResponse ModelWork::respond(ModelAnswer answer, bool ran_model) {
   HttpResponse response;
   response.body = std::move(answer.json);
   response.compute_tokens = answer.input_tokens;
+  if (answer.model_seconds >= 0) {
+    response.model_ms = answer.model_seconds * 1000;
+    response.model_start = answer.model_start;
+  }
   return response;
 }
 

@@ -67,7 +67,7 @@ bool WorkerPool::try_submit(uint64_t connection_id, std::unique_ptr<Work> work,
   {
     std::lock_guard lock(mutex_);
     if (jobs_.size() >= capacity_) return false;
-    jobs_.push_back({connection_id, std::move(work), SteadyClock::now(), std::move(reply)});
+    jobs_.push_back({connection_id, std::move(work), SteadyClock::now(), {}, std::move(reply)});
     queued_.store(jobs_.size(), std::memory_order_release);
   }
   has_work_.notify_one();
@@ -111,6 +111,7 @@ bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
   if (jobs_.empty()) return false;
   job = std::move(jobs_.front());
   jobs_.pop_front();
+  job.popped = SteadyClock::now();
   queued_.store(jobs_.size(), std::memory_order_release);
   return true;
 }
@@ -188,6 +189,22 @@ WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
   response.compute_ms = milliseconds_since(job.reply.request_complete);
   done.keep_alive =
       job.reply.keep_alive && !response.close && !closing_.load(std::memory_order_relaxed);
+  if (job.reply.trace) {
+    RequestTrace trace;
+    trace.io_woke = job.reply.io_woke;
+    trace.read = job.reply.bytes_read;
+    trace.complete = job.reply.request_complete;
+    trace.submitted = job.submitted;
+    trace.popped = job.popped;
+    if (response.model_ms >= 0) {
+      trace.model_start = response.model_start;
+      trace.model_end = response.model_start +
+                        std::chrono::duration_cast<SteadyClock::duration>(
+                            std::chrono::duration<double, std::milli>(response.model_ms));
+    }
+    trace.framed = SteadyClock::now();
+    append_trace_header(response.extra_headers, trace);
+  }
   thread_local std::string out;  // one buffer per worker, reused
   out.clear();
   append_response(out, response, done.keep_alive);

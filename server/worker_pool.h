@@ -30,6 +30,7 @@
 
 #include "server/http_response.h"
 #include "server/request_handler.h"
+#include "server/request_trace.h"
 #include "server/unique_fd.h"
 
 namespace encore::server {
@@ -46,6 +47,8 @@ struct DirectReply {
   std::shared_ptr<const UniqueFd> socket;  // shared: stays open if the connection closes meanwhile
   std::chrono::steady_clock::time_point request_complete;  // x-compute-time counts from here
   bool keep_alive = true;
+  bool trace = false;  // add x-trace (request_trace.h), starting from these two stamps:
+  std::chrono::steady_clock::time_point io_woke, bytes_read;
 };
 
 class WorkerPool {
@@ -78,6 +81,7 @@ class WorkerPool {
     uint64_t connection_id = 0;
     std::unique_ptr<Work> work;
     std::chrono::steady_clock::time_point submitted;
+    std::chrono::steady_clock::time_point popped;  // a worker took it
     DirectReply reply;
   };
 

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <vector>
 
+#include "engine/api/int8_calibration.h"
 #include "engine/linear.h"
 #include "loader/encore_file_reader.h"
 #include "loader/encore_file_writer.h"
@@ -148,8 +150,15 @@ void write_encore_model(const std::string& model_dir, const EncoreWriteOptions& 
                         const std::string& out_path) {
   auto weights =
       std::make_shared<const loader::DistilBertWeights>(loader::load_distilbert(model_dir));
-  Tokenizer::from_dir(model_dir);  // refuse to write a file whose tokenizer would not load
-  const engine::PackedModel packed = engine::pack_model(weights, options.precision, options.level);
+  // Refuse to write a file whose tokenizer would not load.
+  const Tokenizer tokenizer = Tokenizer::from_dir(model_dir);
+  std::optional<engine::Int8Calibration> calibration;
+  if (options.precision == engine::Precision::kInt8 && !options.calibration_texts.empty()) {
+    calibration = calibrate_int8_on_texts(weights, tokenizer, options.calibration_texts,
+                                          options.level, options.calibration_progress);
+  }
+  const engine::PackedModel packed = engine::pack_model(
+      weights, options.precision, options.level, calibration ? &*calibration : nullptr);
 
   loader::EncoreFileWriter writer;
   writer.add_copy(kMetadataBlob, metadata_json(packed, model_dir));

@@ -4,8 +4,11 @@
 // tokenizer files, so it stands alone. Blob names and metadata: loader/README.md.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "encore/encore.h"
 #include "engine/packed_model.h"
@@ -16,6 +19,11 @@ namespace encore::api {
 struct EncoreWriteOptions {
   engine::Precision precision = engine::Precision::kFp32;
   jit::IsaLevel level = jit::IsaLevel::portable;  // the dispatch level to pack for
+  // int8: texts to calibrate the int8 weights on (GPTQ, engine/api/int8_calibration.h); empty =
+  // round to nearest. Ignored for other precisions.
+  std::vector<std::string> calibration_texts;
+  // Called after each calibration text with (texts done, total); the last call comes before GPTQ.
+  std::function<void(size_t, size_t)> calibration_progress;
 };
 
 // Loads `model_dir`, packs it and writes `out_path` atomically (no partial file on error).

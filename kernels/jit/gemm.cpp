@@ -33,11 +33,20 @@ void JitGemm::check_output(const GemmOutput& out) const {
   }
 }
 
-void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRange range) const {
+void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRange range,
+                         NextWeights next) const {
   const size_t first = std::min(range.first, plan_.panel_count);
   const size_t end = first + std::min(range.count, plan_.panel_count - first);
   const size_t row_blocks = plan_.full_row_blocks + (plan_.tail_rows ? 1 : 0);
   const size_t full_end = plan_.has_tail_panel ? std::min(end, plan_.panel_count - 1) : end;
+
+  // Lookahead: the calls over one block prefetch the next block of this range (after the last
+  // block: `next`), in order, each continuing where the previous stopped; once all of it is asked
+  // for, they re-touch their own (cached) panels.
+  const auto* panels_base = static_cast<const std::byte*>(base.panels);
+  const size_t lookahead_step_bytes = plan_.lookahead_lines * size_t{64};
+  const std::byte* ahead = nullptr;
+  const std::byte* ahead_end = nullptr;
 
   // One kernel call: rows [row, row + its block) x `count` panels from `panel`, K chunk `chunk`.
   auto call = [&](GemmKernelFn kernel, size_t row, size_t panel, size_t count, size_t chunk) {
@@ -45,7 +54,11 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
     GemmKernelArgs args = base;
     args.a = static_cast<const std::byte*>(base.a) + row * base.a_stride +
              chunk * plan_.k_chunk_steps * kAStepBytes;
-    args.panels = static_cast<const std::byte*>(base.panels) + panel * panel_bytes;
+    args.panels = panels_base + panel * panel_bytes;
+    if (lookahead_step_bytes > 0) {
+      args.lookahead = ahead < ahead_end ? ahead : args.panels;
+      ahead += lookahead_step_bytes * plan_.k_chunk_steps * count;
+    }
     args.panel_count = static_cast<int64_t>(count);
     args.weights_offset = static_cast<int64_t>(chunk * plan_.k_chunk_steps * kPanelStepBytes);
     args.c = static_cast<std::byte*>(base.c) + row * base.c_stride + column;
@@ -66,6 +79,13 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
     const size_t block_end = std::min(end, block + plan_.panels_per_block);
     const size_t full_panels = block < full_end ? std::min(block_end, full_end) - block : 0;
     const bool tail_panel_here = block_end > full_end;
+    if (block_end < end) {
+      ahead = panels_base + block_end * panel_bytes;
+      ahead_end = panels_base + std::min(end, block_end + plan_.panels_per_block) * panel_bytes;
+    } else {
+      ahead = static_cast<const std::byte*>(next.data);
+      ahead_end = ahead + (next.data ? next.bytes : 0);
+    }
     for (size_t chunk = 0; chunk < plan_.k_chunk_count; ++chunk) {
       const KChunk kind = plan_.k_chunk_count == 1           ? KChunk::whole
                           : chunk == 0                       ? KChunk::first
@@ -97,7 +117,7 @@ void Int8Gemm::check(const QuantizedRows& a, const PackedInt8Weights& w, bool ra
 }
 
 void Int8Gemm::run(const QuantizedRows& a, const PackedInt8Weights& w, const GemmOutput& out,
-                   PanelRange range) const {
+                   PanelRange range, NextWeights next) const {
   check(a, w, false);
   check_output(out);
   GemmKernelArgs args;
@@ -110,7 +130,7 @@ void Int8Gemm::run(const QuantizedRows& a, const PackedInt8Weights& w, const Gem
   args.residual_stride = static_cast<int64_t>(out.residual_stride * sizeof(float));
   args.row_scale = a.scale.data();
   args.row_zero_point = a.zero_point.data();
-  run_panels(args, w.panel_bytes(), range);
+  run_panels(args, w.panel_bytes(), range, next);
 }
 
 void Int8Gemm::run_raw(const QuantizedRows& a, const PackedInt8Weights& w, int32_t* c,

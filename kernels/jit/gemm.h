@@ -28,6 +28,14 @@ struct PanelRange {
   size_t count = SIZE_MAX;  // to the last panel
 };
 
+// Weights the GEMM after this one will read first (its first block of panels, for this thread):
+// an int8 GEMM that prefetches ahead (GemmPlan::lookahead_lines) fetches them into L2 while the
+// rows pass over its own last block, so the next GEMM does not start by waiting on memory.
+struct NextWeights {
+  const void* data = nullptr;
+  size_t bytes = 0;
+};
+
 // Slice `part` of `parts` near-equal slices of panel_count panels: give each thread one, so each
 // core streams only its own share of the weights (the small-M case, where weights dominate).
 PanelRange split_panels(size_t panel_count, size_t part, size_t parts);
@@ -40,7 +48,8 @@ class JitGemm {
  protected:
   JitGemm(GemmPrecision precision, size_t m, size_t n, size_t k, const Epilogue& epilogue);
   // base.a, a_stride, panels (panel 0), c (column 0), residual, row_scale/zero_point: row 0.
-  void run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRange range) const;
+  void run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRange range,
+                  NextWeights next = {}) const;
   void check_output(const GemmOutput& out) const;
 
   GemmPlan plan_;
@@ -52,7 +61,7 @@ class Int8Gemm : public JitGemm {
  public:
   Int8Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue);
   void run(const QuantizedRows& a, const PackedInt8Weights& w, const GemmOutput& out,
-           PanelRange range = {}) const;
+           PanelRange range = {}, NextWeights next = {}) const;
   // Epilogue raw_int32 only: the bare accumulators sum_k a_u8 * w_s8 (no zero point, no scale).
   void run_raw(const QuantizedRows& a, const PackedInt8Weights& w, int32_t* c, size_t c_stride,
                PanelRange range = {}) const;

@@ -39,6 +39,10 @@ struct GemmKernelDesc {
   // Software prefetch of the weights this many K steps ahead (0 = none): at batch 1 they stream
   // from memory, and the hardware prefetcher stops at every 4 KB page.
   uint8_t prefetch_steps = 0;
+  // Cache lines of the *next* weights block prefetched into L2 per K step, from
+  // GemmKernelArgs::lookahead (0 = none): while the rows pass over the block in cache, the next
+  // one streams in, so memory time overlaps compute instead of adding to it (int8, M > 6 rows).
+  uint8_t lookahead_lines = 0;
   Epilogue epilogue;
 
   bool operator==(const GemmKernelDesc&) const = default;
@@ -59,6 +63,10 @@ struct GemmKernelArgs {
   const float* row_scale = nullptr;         // int8: per-row activation scale (row 0 of the block)
   const int32_t* row_zero_point = nullptr;  // int8: per-row activation zero point
   int64_t weights_offset = 0;               // bytes into each panel's weights: the K chunk's start
+  // desc.lookahead_lines > 0: where this call's L2 prefetches start (advancing 64 bytes per line,
+  // lookahead_lines per K step, across all its panels). Never null then: point it at memory the
+  // call reads anyway when there is nothing to fetch.
+  const void* lookahead = nullptr;
 };
 
 using GemmKernelFn = void (*)(const GemmKernelArgs*);
@@ -68,7 +76,7 @@ struct GemmKernelDescHash {
     uint64_t h = static_cast<uint64_t>(d.precision);
     for (uint64_t field :
          {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes}, uint64_t{d.k_unroll},
-          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t{d.prefetch_steps},
+          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t{d.prefetch_steps}, uint64_t{d.lookahead_lines},
           uint64_t(d.epilogue.activation),
           uint64_t{d.epilogue.residual_add}, uint64_t{d.epilogue.raw_int32}}) {
       h = h * 1000003u ^ field;

@@ -14,6 +14,7 @@ constexpr size_t kMaxCodeBytes = 64 * 1024;
 constexpr int kARowStep = static_cast<int>(kAStepBytes);
 constexpr int kPanelStep = static_cast<int>(kPanelStepBytes);
 constexpr int kZmmBytes = 64;
+constexpr int kLineBytes = 64;
 constexpr int kPanelOutputBytes = static_cast<int>(kPanelLanes * sizeof(float));  // C columns
 
 #define ARG(field) ptr[reg_args + static_cast<int>(offsetof(GemmKernelArgs, field))]
@@ -38,6 +39,13 @@ GemmKernelEmitter::GemmKernelEmitter(const GemmKernelDesc& desc)
 
 void GemmKernelEmitter::emit_prologue() {
   for (const auto& reg : {rbx, rbp, r12, r13, r14, r15}) push(reg);
+  if (desc_.lookahead_lines > 0) {
+    // The lookahead pointer lives in a stack slot between panels: reg_tmp carries it through
+    // the K loop, where nothing else uses reg_tmp, and the epilogue needs reg_tmp back.
+    sub(rsp, 8);
+    mov(reg_tmp, ARG(lookahead));
+    mov(ptr[rsp], reg_tmp);
+  }
   mov(reg_a_stride, ARG(a_stride));
   mov(reg_panel, ARG(panels));
   mov(reg_panels_left, ARG(panel_count));
@@ -59,6 +67,7 @@ void GemmKernelEmitter::emit_prologue() {
 
 void GemmKernelEmitter::emit_return() {
   vzeroupper();
+  if (desc_.lookahead_lines > 0) add(rsp, 8);
   for (const auto& reg : {r15, r14, r13, r12, rbp, rbx}) pop(reg);
   ret();
 }
@@ -86,7 +95,9 @@ void GemmKernelEmitter::emit_panel_loop() {
   add(reg_a3, reg_a_stride);
   mov(reg_b, ARG(weights_offset));
   lea(reg_b, ptr[reg_panel + reg_b + static_cast<int>(weights_offset_)]);
+  if (desc_.lookahead_lines > 0) mov(reg_tmp, ptr[rsp]);
   emit_k_loop();
+  if (desc_.lookahead_lines > 0) mov(ptr[rsp], reg_tmp);
   emit_output();
 
   add(reg_panel, static_cast<int>(panel_bytes_));
@@ -131,10 +142,14 @@ void GemmKernelEmitter::emit_k_loop() {
     add(reg_a0, unroll * kARowStep);
     add(reg_a3, unroll * kARowStep);
     add(reg_b, unroll * kPanelStep);
+    if (desc_.lookahead_lines > 0) add(reg_tmp, unroll * desc_.lookahead_lines * kLineBytes);
     dec(reg_k_iterations);
     jnz(body, T_NEAR);
   }
   for (int step = 0; step < remainder; ++step) emit_k_step(step);
+  if (remainder > 0 && desc_.lookahead_lines > 0) {
+    add(reg_tmp, remainder * desc_.lookahead_lines * kLineBytes);
+  }
 }
 
 void GemmKernelEmitter::emit_k_step(int step) {
@@ -144,7 +159,12 @@ void GemmKernelEmitter::emit_k_step(int step) {
   if (desc_.prefetch_steps > 0) {
     // The whole 256-byte step (4 lines), also in the N-tail panel: its layout is full width.
     const int ahead = (step + desc_.prefetch_steps) * kPanelStep;
-    for (int line = 0; line < kPanelStep / 64; ++line) prefetcht0(ptr[reg_b + ahead + line * 64]);
+    for (int line = 0; line < kPanelStep / kLineBytes; ++line) {
+      prefetcht0(ptr[reg_b + ahead + line * kLineBytes]);
+    }
+  }
+  for (int line = 0; line < desc_.lookahead_lines; ++line) {
+    prefetcht1(ptr[reg_tmp + (step * desc_.lookahead_lines + line) * kLineBytes]);
   }
   for (int row = 0; row < desc_.m_rows; ++row) {
     const Xbyak::Zmm& a = zmm_a[row % 2];

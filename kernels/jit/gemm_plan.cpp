@@ -1,6 +1,8 @@
 #include "kernels/jit/gemm_plan.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include "kernels/jit/panel_layout.h"
 #include "support/error.h"
@@ -13,6 +15,22 @@ constexpr uint8_t kKUnroll = 4;
 // made the cold M=8 GEMMs of tools/bench_kernels --cold 10-20% faster (one core: 12 → 13-15 GB/s)
 // with no loss when they come from cache (int8 M=128; fp32 forwards at seq 64/128 unchanged).
 constexpr uint8_t kWeightPrefetchSteps = 16;
+
+// ENCORE_GEMM_LOOKAHEAD=0 turns the next-block prefetch off (for measuring it side by side).
+bool lookahead_enabled() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("ENCORE_GEMM_LOOKAHEAD");
+    return !(value && std::string_view(value) == "0");
+  }();
+  return enabled;
+}
+
+// Lines of the next weights block to prefetch per K step so that the row blocks' passes over the
+// current block fetch all of it (4 lines = one 256-byte step): one pass has nothing to overlap.
+uint8_t lookahead_lines(GemmPrecision precision, size_t row_blocks) {
+  if (precision != GemmPrecision::int8_vnni || row_blocks < 2 || !lookahead_enabled()) return 0;
+  return row_blocks >= 4 ? 1 : 2;
+}
 
 GemmKernelDesc make_desc(GemmPrecision precision, size_t rows, size_t lanes, size_t k_steps,
                          KChunk k_chunk, const Epilogue& epilogue) {
@@ -58,7 +76,11 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
   plan.has_tail_panel = n % kPanelLanes != 0;
   // Half of L2 for the weights block: the other half holds the A rows and C tiles passing through.
   const size_t panel_bytes = k_steps * kPanelStepBytes;
-  plan.panels_per_block = std::max<size_t>(1, caches.l2 / 2 / panel_bytes);
+  // With the next block prefetched alongside (int8 with several row blocks), a quarter of L2
+  // each, so the two never evict one another.
+  const uint8_t lookahead = lookahead_lines(precision, blocks);
+  plan.panels_per_block = std::max<size_t>(1, caches.l2 / (lookahead ? 4 : 2) / panel_bytes);
+  plan.lookahead_lines = lookahead;
   // fp32/bf16 with a long K: a whole panel no longer fits beside the A rows, so split K into chunks
   // of at most a quarter of L2 per panel, accumulating partial sums in C (float). int8 keeps K
   // whole: its panels hold 4 k per step, and its partial sums would be int32.
@@ -83,6 +105,7 @@ GemmPlan plan_gemm(GemmPrecision precision, size_t m, size_t n, size_t k, const 
         if (row_counts[row_tail] == 0 || lane_counts[panel_tail] == 0) continue;
         plan.kernels[static_cast<int>(chunk)][row_tail][panel_tail] = make_desc(
             precision, row_counts[row_tail], lane_counts[panel_tail], chunk_steps, chunk, epilogue);
+        plan.kernels[static_cast<int>(chunk)][row_tail][panel_tail].lookahead_lines = lookahead;
       }
     }
   }

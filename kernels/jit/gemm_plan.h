@@ -20,6 +20,8 @@ struct GemmPlan {
   size_t panels_per_block = 0;  // panels whose weights stay in L2 while all rows pass over them
   size_t k_chunk_steps = 0;     // K steps per chunk (fp32 splits long K so a chunk fits L2)
   size_t k_chunk_count = 1;
+  // Lines of the next block of panels each kernel prefetches per K step (GemmKernelDesc).
+  uint8_t lookahead_lines = 0;
   // kernels[KChunk][row tail][panel tail]: [*][0][0] full rows x full panels, [*][1][*] the row
   // tail, [*][*][1] the N-tail panel. Entries whose case does not occur keep k_steps == 0.
   GemmKernelDesc kernels[4][2][2];

@@ -55,6 +55,7 @@ std::string gemm_kernel_name(const GemmKernelDesc& desc) {
          std::to_string(desc.m_rows) + "x" + std::to_string(lanes) + "_k" +
          std::to_string(desc.k_steps) + "u" + std::to_string(desc.k_unroll) +
          (desc.prefetch_steps ? "_pf" + std::to_string(desc.prefetch_steps) : "") +
+         (desc.lookahead_lines ? "_la" + std::to_string(desc.lookahead_lines) : "") +
          kActivations[static_cast<int>(desc.epilogue.activation)] +
          (desc.epilogue.residual_add ? "_residual" : "") + (desc.epilogue.raw_int32 ? "_raw" : "") +
          kChunks[static_cast<int>(desc.k_chunk)];

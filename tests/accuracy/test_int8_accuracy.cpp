@@ -22,6 +22,7 @@
 #include "encore/encore.h"
 #include "engine/api/classification.h"
 #include "engine/api/encore_model_file.h"
+#include "engine/api/int8_calibration.h"
 #include "tests/engine/golden_rows.h"
 #include "tests/loader/loader_test_util.h"
 #include "tools/encore/accuracy_report.h"
@@ -149,12 +150,19 @@ TEST_CASE("int8 keeps fp32's predictions on a full-size outlier checkpoint with 
     MESSAGE(encore::cli::format_accuracy_report(at_load, "int8 packed at load"));
     check_report(at_load, texts.size());
 
+    // The .encore file as `encore optimize` writes it: int8 weights calibrated (GPTQ) on the
+    // built-in calibration texts, which are disjoint from the texts measured here.
     encore::test::TempDir dir;
     const std::string file = dir / "model.encore";
-    encore::api::write_encore_model(model_dir.string(),
-                                    {encore::engine::Precision::kInt8,
-                                     encore::jit::cpu_features().level},
-                                    file);
+    encore::api::write_encore_model(
+        model_dir.string(),
+        {.precision = encore::engine::Precision::kInt8,
+         .level = encore::jit::cpu_features().level,
+         .calibration_texts = encore::api::read_calibration_texts(
+             encore::api::builtin_calibration_texts(), "built-in calibration texts",
+             encore::api::kDefaultCalibrationTexts),
+         .calibration_progress = {}},
+        file);
     const auto from_file = encore::cli::compare_models(fp32, Model::load(file), texts);
     MESSAGE(encore::cli::format_accuracy_report(from_file, "int8 from a .encore file"));
     check_report(from_file, texts.size());

@@ -190,8 +190,8 @@ TEST_CASE("GPTQ cuts the output error of round-to-nearest on correlated inputs")
     const double gptq_error = output_error(w, gptq, n, k, x, rows);
     MESSAGE("block ", block, ": ‖(W − Ŵ)·Xᵀ‖² round-to-nearest ", rtn_error, ", GPTQ ",
             gptq_error);
-    // Measured 2.6× smaller (block does not change the result beyond float rounding).
-    CHECK(gptq_error * 2 < rtn_error);
+    // Measured 43× smaller, for every block size (the block only changes float rounding).
+    CHECK(gptq_error * 10 < rtn_error);
     CHECK(gptq.scales == nearest.scales);
     for (const int8_t code : gptq.codes) REQUIRE(code >= -127);
   }
@@ -224,7 +224,7 @@ TEST_CASE("GPTQ rejects inputs that do not fit") {
   check_error([&] { gptq_quantize(w.data(), 0, k, h, {}); }, {"empty weight matrix"});
 }
 
-TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 packs and round-trips") {
+TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 packs with GPTQ weights") {
   if (!encore::test::requested_isa_runs_here()) return;
   const auto weights = std::make_shared<const encore::loader::DistilBertWeights>(
       encore::loader::load_distilbert(encore::test::tiny_model("tiny-seq")));

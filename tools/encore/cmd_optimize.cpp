@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/api/encore_model_file.h"
+#include "engine/api/int8_calibration.h"
 #include "support/error.h"
 #include "support/mapped_file.h"
 #include "tools/encore/accuracy_report.h"
@@ -66,13 +67,18 @@ int cmd_optimize(int argc, char** argv) {
             "config and the tokenizer files, checksummed. The file is written atomically. Then\n"
             "reads it back and prints its accuracy against fp32 on --texts (default: 1,000\n"
             "built-in multilingual sentences): top-1 agreement, max and mean |delta probability|,\n"
-            "min and mean embedding cosine. Progress goes to stderr.");
+            "min and mean embedding cosine. Progress goes to stderr.\n"
+            "int8 weights are calibrated (GPTQ) on --calibration-texts (default: 256 built-in\n"
+            "sentences, disjoint from the accuracy texts) unless --no-calibration.");
   args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
       .option("precision", "P", "int8 (AVX-512 VNNI), bf16 (AVX512_BF16) or fp32", "int8")
       .option("out", "FILE", "the .encore file to write (also -o FILE)")
       .option("isa", "LEVEL", "pack for avx512_vnni, avx512 or portable (default: this CPU's)")
       .option("texts", "FILE", "JSON Lines {\"text\", \"text_pair\"?} for the accuracy report")
       .option("max-texts", "N", "texts to use, 0 = no accuracy report", "1000")
+      .option("calibration-texts", "FILE", "JSON Lines {\"text\"} to calibrate int8 weights on")
+      .option("calibration-count", "N", "calibration texts to use", "256")
+      .flag("no-calibration", "int8 weights rounded to nearest, no calibration")
       .option("threads", "N", "threads for the report's forward passes, 0 = all cores", "0");
   auto argv_long = with_long_out(argc, argv);
   if (!args.parse(argc, argv_long.data())) return args.exit_code();
@@ -83,10 +89,19 @@ int cmd_optimize(int argc, char** argv) {
   const std::string out = args.get("out");
   const auto max_texts = static_cast<size_t>(args.get_int("max-texts", 0, 1 << 24));
   const int threads = static_cast<int>(args.get_int("threads", 0, 4096));
-  const api::EncoreWriteOptions options{
+  api::EncoreWriteOptions options{
       .precision = engine::parse_engine_precision(args.get("precision")),
       .level = read_isa(args),
   };
+  const auto calibration_count = static_cast<size_t>(args.get_int("calibration-count", 1, 1 << 24));
+  if (options.precision == engine::Precision::kInt8 && !args.get_flag("no-calibration")) {
+    options.calibration_texts =
+        args.has("calibration-texts")
+            ? api::read_calibration_texts(read_text_file(args.get("calibration-texts")),
+                                          args.get("calibration-texts"), calibration_count)
+            : api::read_calibration_texts(api::builtin_calibration_texts(), "built-in texts",
+                                          calibration_count);
+  }
   // Read the texts first: a bad --texts file should fail before minutes of packing.
   std::vector<AccuracyText> texts;
   if (max_texts > 0) {
@@ -98,7 +113,26 @@ int cmd_optimize(int argc, char** argv) {
   const auto start = Clock::now();
   std::fprintf(stderr, "optimize: packing %s for %s at %s\n", model_dir.c_str(),
                args.get("precision").c_str(), jit::isa_level_name(options.level).data());
+  double calibration_seconds = 0, last_calibration_print = 0;
+  if (!options.calibration_texts.empty()) {
+    std::fprintf(stderr, "optimize: calibrating int8 weights on %zu texts\n",
+                 options.calibration_texts.size());
+    options.calibration_progress = [&](size_t done, size_t total) {
+      const double elapsed = seconds_since(start);
+      if (done == total) calibration_seconds = elapsed;
+      if (elapsed - last_calibration_print < 3 && done != total) return;
+      last_calibration_print = elapsed;
+      std::fprintf(stderr, "optimize: calibration %zu/%zu texts, %.0f s elapsed%s\n", done, total,
+                   elapsed, done == total ? "; quantizing with GPTQ" : "");
+    };
+  }
   api::write_encore_model(model_dir, options, out);
+  if (!options.calibration_texts.empty()) {
+    std::printf("calibrated int8 weights (GPTQ) on %zu texts: calibration %.1f s, GPTQ and packing "
+                "%.1f s\n",
+                options.calibration_texts.size(), calibration_seconds,
+                seconds_since(start) - calibration_seconds);
+  }
   std::printf("wrote %s: %s at %s, %.1f MB in %.1f s\n", out.c_str(), args.get("precision").c_str(),
               jit::isa_level_name(options.level).data(),
               static_cast<double>(std::filesystem::file_size(out)) / 1e6, seconds_since(start));

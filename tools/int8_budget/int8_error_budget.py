@@ -4,13 +4,14 @@
 usage: int8_error_budget.py [--calib=CALIB.jsonl] [--cache=DIR] MODEL_DIR IDS.jsonl N VARIANT...
 (the reference script is found in $ENCORE_SHARED/reference, default ../shared next to the checkout)
 VARIANT: comma list of  MATMUL=MODE  (MATMUL in qkv,out,ffn_in,ffn_out,all) with optional
-  @LAYERS (e.g. qkv=a8w8s@5), plus flags: cls (row 0 of each sequence exact).
+  @LAYERS (e.g. qkv=a8w8s@5), plus flags: cls (row 0 of each sequence exact), _LABEL (ignored).
 MODE: a<act>w<weight>[s]  act in f,b,8,16 ; weight in f,b,8,16,m8,g8 ; s = gamma smoothing (qkv, ffn_in)
   m8 = s8 round to nearest with MSE-clipped per-channel scales; g8 = s8 GPTQ (gptq.py) with Hessians
   from the first calN texts of --calib (make_texts.py writes texts disjoint from the evaluation).
 GPTQ flags: calN (default cal128), dampX (default damp0.01), ao (act order), blkN (default blk128),
   mse (MSE-clipped scales), seq (sequential calibration: layer l's Hessians from the model whose
   earlier Linears are already quantized; default: every Hessian from the fp32 model's inputs).
+--dump=DIR saves each variant's per-text max |Δp| as DIR/<variant>.npy (evaluation order).
 --cache=DIR keeps the fp32 outputs and fp32 Hessians between runs (npz / npy files).
 """
 import json, math, os, sys, time
@@ -153,7 +154,7 @@ def build(cfg, w, pre, spec):
         if item == "cls":
             cls = True
             continue
-        if item in ("fp32", "") or item in RUN_FLAGS or gptq_flag(item):
+        if item in ("fp32", "") or item in RUN_FLAGS or gptq_flag(item) or item.startswith("_"):  # _x: a label
             continue
         key, mode = item.split("=")
         layers = range(L)
@@ -350,6 +351,8 @@ def main():
         p, c, m = outputs(cfg, w, pre, *built, batches, shift)
         top1 = (p.argmax(1) == base[0].argmax(1)).mean()
         dp = np.abs(p - base[0]).max(1)
+        if "dump" in opts:
+            np.save(os.path.join(opts["dump"], spec.replace("/", "_") + ".npy"), dp)
         print(f"{spec:60s} top1 {100 * top1:6.2f}%  max|dp| {dp.max():.4f} mean {np.abs(p - base[0]).mean():.5f}"
               f"  p99|dp| {np.quantile(dp, 0.99):.4f}  cls-cos {cos(c, base[1]).min():.5f}  mean-cos {cos(m, base[2]).min():.5f}"
               f"  ({time.time() - t:.0f}s)", flush=True)

@@ -2,12 +2,15 @@
 """writes evaluation and calibration id files (jsonl, {"ids": [...]}) for int8_error_budget.py.
 
 usage: make_texts.py EVAL_OUT CALIB_OUT [TEST_IDS.jsonl]
+also writes CALIB_OUT with -mix before .jsonl: calibration texts alternating with random-token
+sequences of the same lengths ([CLS] uniform ids from 1996 to 30521 [SEP]), which span embedding
+directions of scripts the calibration texts do not have.
 evaluation: the 1,000 texts `encore optimize` uses (tools/data/accuracy-texts.jsonl.zst), in order.
 calibration: tokenizer-hf.jsonl rows with max_length 128 and no text_pair whose text is not an
 evaluation text (and whose ids are not in TEST_IDS), one per distinct text, round-robin over
 languages, so the first N rows are a balanced prefix for any N.
 """
-import json, os, subprocess, sys
+import json, os, random, subprocess, sys
 from collections import defaultdict
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -48,6 +51,11 @@ def main():
     with open(calib_out, "w") as f:
         for ids in calib:
             f.write(json.dumps({"ids": ids}) + "\n")
+    rng = random.Random(1)
+    with open(calib_out.replace(".jsonl", "-mix.jsonl"), "w") as f:
+        for ids in calib:
+            f.write(json.dumps({"ids": ids}) + "\n")
+            f.write(json.dumps({"ids": [101] + [rng.randrange(1996, 30522) for _ in ids[2:]] + [102]}) + "\n")
     print(f"{len(acc)} evaluation, {len(calib)} calibration texts", file=sys.stderr)
 
 
