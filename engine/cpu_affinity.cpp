@@ -23,7 +23,9 @@ bool pin_current_thread(int cpu) {
 
 ScopedPin::ScopedPin(int cpu) {
   CPU_ZERO(&previous_);
-  if (sched_getaffinity(0, sizeof(previous_), &previous_) == 0) pinned_ = pin_current_thread(cpu);
+  if (sched_getaffinity(0, sizeof(previous_), &previous_) != 0) return;
+  if (CPU_COUNT(&previous_) == 1 && CPU_ISSET(cpu, &previous_)) return;  // already there
+  pinned_ = pin_current_thread(cpu);
 }
 
 ScopedPin::~ScopedPin() {

@@ -16,6 +16,9 @@ bool pin_current_thread(int cpu);
 
 // Pins the calling thread for the lifetime of this object, then restores its previous CPU set:
 // the thread that calls Encoder::forward works as worker 0 without keeping the pin afterwards.
+// A thread already pinned to exactly that CPU (e.g. the server's inference worker) pays one
+// sched_getaffinity and nothing else: re-pinning costs ~5 µs per call, and ~65 µs when the
+// thread has to migrate (measured on the 2-core VM), inside every forward pass.
 class ScopedPin {
  public:
   explicit ScopedPin(int cpu);

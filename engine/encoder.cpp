@@ -74,6 +74,23 @@ LinearActivation ffn_activation(const loader::ModelConfig& config) {
   throw_error("Encoder: activation '", config.activation, "' is not supported (gelu or relu)");
 }
 
+// LayerNorm of row t of x (+ residual) into out, and into row t of `quantized` (scaled by
+// column_scale) when given: one sweep feeds both the next residual and the next int8 GEMM.
+void layer_norm_row_for(const float* x, const float* residual, const PackedLayerNorm& norm,
+                        float* out, int64_t dim, jit::QuantizedRows* quantized,
+                        const float* column_scale, int64_t t) {
+  if (!quantized) {
+    kernels::layer_norm_row(x, residual, norm.gamma_data(), norm.beta_data(), out,
+                            static_cast<size_t>(dim), kLayerNormEps);
+    return;
+  }
+  uint8_t* q = quantized->data.data() + t * quantized->stride;
+  kernels::layer_norm_row_quantized(x, residual, norm.gamma_data(), norm.beta_data(), out,
+                                    static_cast<size_t>(dim), kLayerNormEps, column_scale, q,
+                                    &quantized->scale[t], &quantized->zero_point[t]);
+  std::fill(q + dim, q + quantized->stride, uint8_t{0});
+}
+
 }  // namespace
 
 struct Encoder::Impl {
@@ -110,16 +127,25 @@ struct Encoder::Impl {
   }
 
   void validate(const Batch& batch) const;
-  void embed(const Batch& batch);
-  // after: the Linear that runs after this layer (the next layer's QKV, or a head), for prefetching.
-  void layer(const PackedLayer& layer, const Batch& batch, const PackedLinear* after);
+  // `first_qkv`: layer 0's QKV (or null), whose int8 rows the embeddings' LayerNorm writes when
+  // it can.
+  void embed(const Batch& batch, const PackedLinear* first_qkv);
+  // after: the Linear that runs after this layer (the next layer's QKV, or a head), for
+  // prefetching; next_qkv: the next layer's QKV (or null), whose rows out_ln may quantize.
+  void layer(const PackedLayer& layer, const Batch& batch, const PackedLinear* after,
+             const PackedLinear* next_qkv);
   void attention(const Batch& batch);  // ws.qkv → ws.context, per (sequence, head)
-  void layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm);
+  // In place. With `quantized` (from LinearRunner::rows_to_prequantize for the Linear `next`),
+  // also writes the rows as that int8 Linear's activations; returns whether it did.
+  bool layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm,
+                       const PackedLinear* next = nullptr);
   // y = act(x·Wᵀ + b) (+ residual) for `rows` rows, strides: x_stride, and out_features for y.
   // `next`: the Linear that runs after this one (its weights are prefetched), or null.
+  // `prequantized`: the int8 rows were written by a LayerNorm (LinearCall::prequantized).
   void linear(const PackedLinear& weights, const float* x, int64_t x_stride, int64_t rows, float* y,
               LinearActivation activation = LinearActivation::kNone,
-              const float* residual = nullptr, const PackedLinear* next = nullptr);
+              const float* residual = nullptr, const PackedLinear* next = nullptr,
+              bool prequantized = false);
   EncoderOutput heads(const Batch& batch);
 
   std::shared_ptr<const PackedModel> model;
@@ -134,6 +160,7 @@ struct Encoder::Impl {
   int64_t capacity_tokens = 0;
   OpProfile profile;
   LinearInputTap linear_input_tap;
+  bool hidden_prequantized = false;  // ws.hidden's int8 rows for the next QKV are written
 };
 
 void Encoder::Impl::validate(const Batch& batch) const {
@@ -165,38 +192,45 @@ void Encoder::Impl::validate(const Batch& batch) const {
   }
 }
 
-void Encoder::Impl::embed(const Batch& batch) {
+void Encoder::Impl::embed(const Batch& batch, const PackedLinear* first_qkv) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
   const float* word = model->word_embedding_data();
   const float* position = model->position_embedding_data();
   const PackedLayerNorm& norm = model->embeddings_layer_norm;
+  jit::QuantizedRows* quantized = first_qkv ? linears.rows_to_prequantize(*first_qkv, tokens)
+                                            : nullptr;
+  const float* column_scale = first_qkv ? smoothing_scale(*first_qkv) : nullptr;
   pool.parallel_for(
       (tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
         const int64_t end = std::min(tokens, (task + 1) * kRowsPerLayerNormTask);
         for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
-          kernels::layer_norm_row(word + batch.ids[t] * dim, position + (t % batch.seq) * dim,
-                                  norm.gamma_data(), norm.beta_data(), ws.hidden + t * dim,
-                                  static_cast<size_t>(dim), kLayerNormEps);
+          layer_norm_row_for(word + batch.ids[t] * dim, position + (t % batch.seq) * dim, norm,
+                             ws.hidden + t * dim, dim, quantized, column_scale, t);
         }
       });
+  hidden_prequantized = quantized != nullptr;
 }
 
-void Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm) {
+bool Encoder::Impl::layer_norm_rows(float* rows, int64_t count, const PackedLayerNorm& norm,
+                                    const PackedLinear* next) {
   const int64_t dim = config.dim;
+  jit::QuantizedRows* quantized = next ? linears.rows_to_prequantize(*next, count) : nullptr;
+  const float* column_scale = next ? smoothing_scale(*next) : nullptr;
   pool.parallel_for(
       (count + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
         const int64_t end = std::min(count, (task + 1) * kRowsPerLayerNormTask);
         for (int64_t t = task * kRowsPerLayerNormTask; t < end; ++t) {
-          kernels::layer_norm_row(rows + t * dim, nullptr, norm.gamma_data(), norm.beta_data(),
-                                  rows + t * dim, static_cast<size_t>(dim), kLayerNormEps);
+          layer_norm_row_for(rows + t * dim, nullptr, norm, rows + t * dim, dim, quantized,
+                             column_scale, t);
         }
       });
+  return quantized != nullptr;
 }
 
 void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t x_stride,
                            int64_t rows, float* y, LinearActivation activation,
-                           const float* residual, const PackedLinear* next) {
+                           const float* residual, const PackedLinear* next, bool prequantized) {
   if (linear_input_tap) linear_input_tap(weights, x, x_stride, rows);
   LinearCall call;
   call.x = x;
@@ -208,17 +242,18 @@ void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t 
   call.residual = residual;
   call.residual_stride = weights.out_features();
   call.next = next;
+  call.prequantized = prequantized;
   linears.run(pool, weights, call);
 }
 
 void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch,
-                          const PackedLinear* after) {
+                          const PackedLinear* after, const PackedLinear* next_qkv) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
 
   profile.time(Op::kQkv, [&] {
     linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv, LinearActivation::kNone, nullptr,
-           &layer.out);
+           &layer.out, hidden_prequantized);
   });
 
   profile.time(Op::kAttention, [&] { attention(batch); });
@@ -227,18 +262,22 @@ void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch,
     linear(layer.out, ws.context, dim, tokens, ws.attention, LinearActivation::kNone, ws.hidden,
            &layer.ffn_in);
   });
-  profile.time(Op::kSaLayerNorm,
-               [&] { layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm); });
+  bool ffn_in_prequantized = false;
+  profile.time(Op::kSaLayerNorm, [&] {
+    ffn_in_prequantized = layer_norm_rows(ws.attention, tokens, layer.sa_layer_norm, &layer.ffn_in);
+  });
 
   profile.time(Op::kFfnIn, [&] {
-    linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation, nullptr, &layer.ffn_out);
+    linear(layer.ffn_in, ws.attention, dim, tokens, ws.ffn, activation, nullptr, &layer.ffn_out,
+           ffn_in_prequantized);
   });
   profile.time(Op::kFfnOut, [&] {
     linear(layer.ffn_out, ws.ffn, config.hidden_dim, tokens, ws.hidden, LinearActivation::kNone,
            ws.attention, after);
   });
-  profile.time(Op::kOutputLayerNorm,
-               [&] { layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm); });
+  profile.time(Op::kOutputLayerNorm, [&] {
+    hidden_prequantized = layer_norm_rows(ws.hidden, tokens, layer.output_layer_norm, next_qkv);
+  });
 }
 
 void Encoder::Impl::attention(const Batch& batch) {
@@ -306,13 +345,15 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   std::optional<ScopedPin> pin;
   if (impl.pin && impl.pool.size() > 1) pin.emplace(impl.cpus[0]);
   impl.profile.begin_forward(batch.batch * batch.seq);
-  impl.profile.time(Op::kEmbed, [&] { impl.embed(batch); });
   const std::vector<PackedLayer>& layers = impl.model->layers;
+  impl.profile.time(Op::kEmbed,
+                    [&] { impl.embed(batch, layers.empty() ? nullptr : &layers[0].qkv); });
   for (size_t i = 0; i < layers.size(); ++i) {
-    const PackedLinear* after = i + 1 < layers.size()               ? &layers[i + 1].qkv
+    const PackedLinear* next_qkv = i + 1 < layers.size() ? &layers[i + 1].qkv : nullptr;
+    const PackedLinear* after = next_qkv                              ? next_qkv
                                 : !impl.model->pre_classifier.empty() ? &impl.model->pre_classifier
                                                                       : nullptr;
-    impl.layer(layers[i], batch, after);
+    impl.layer(layers[i], batch, after, next_qkv);
   }
   EncoderOutput output;
   impl.profile.time(Op::kHeads, [&] { output = impl.heads(batch); });

@@ -49,7 +49,15 @@ Int8Codes gptq_quantize(const float* weight, size_t n, size_t k, std::span<const
   if (ranges.size() != n) throw_error("gptq: ", ranges.size(), " ranges for ", n, " channels");
   if (!(options.damping >= 0) || options.block == 0)
     throw_error("gptq: damping ", options.damping, " and block ", options.block, " out of range");
-  // The walk runs on Wᵀ [k, n]: one input channel's weights are a contiguous row.
+  // The walk visits the inputs in `order` (step → input) and runs on Wᵀ [k, n] in that order: one
+  // input channel's weights are a contiguous row.
+  std::vector<double> h = damped_hessian(hessian, k, options.damping);
+  std::vector<size_t> order(k);
+  for (size_t i = 0; i < k; ++i) order[i] = i;
+  if (options.act_order) {
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return h[a * k + a] > h[b * k + b]; });
+  }
   Int8Codes result{std::vector<int8_t>(n * k), std::vector<float>(n)};
   std::vector<float>& scales = result.scales;
   std::vector<float> w(k * n), inverse_scales(n);
@@ -58,38 +66,47 @@ Int8Codes gptq_quantize(const float* weight, size_t n, size_t k, std::span<const
       throw_error("gptq: range of channel ", row, " is ", ranges[row]);
     scales[row] = ranges[row] / 127.0f;
     inverse_scales[row] = ranges[row] > 0 ? 127.0f / ranges[row] : 0.0f;
-    for (size_t i = 0; i < k; ++i) {
-      const float value = weight[row * k + i];
-      if (!std::isfinite(value))
-        throw_error("gptq: weight of output channel ", row, ", input ", i, " is not finite");
-      w[i * n + row] = value;
+    for (size_t step = 0; step < k; ++step) {
+      const float value = weight[row * k + order[step]];
+      if (!std::isfinite(value)) {
+        throw_error("gptq: weight of output channel ", row, ", input ", order[step],
+                    " is not finite");
+      }
+      w[step * n + row] = value;
     }
   }
 
-  const std::vector<double> u64 =
-      upper_cholesky_of_inverse(damped_hessian(hessian, k, options.damping), k);
-  const std::vector<float> u(u64.begin(), u64.end());
+  if (options.act_order) {
+    std::vector<double> ordered(k * k);
+    for (size_t i = 0; i < k; ++i)
+      for (size_t j = 0; j < k; ++j) ordered[i * k + j] = h[order[i] * k + order[j]];
+    h = std::move(ordered);
+  }
+  const std::vector<double> u64 = upper_cholesky_of_inverse(std::move(h), k);
+  std::vector<float> u(options.block * k);  // U's rows of the block in float: u[i - i1][j]
 
   std::vector<int8_t>& codes = result.codes;
   std::vector<float> errors(options.block * n);
   for (size_t i1 = 0; i1 < k; i1 += options.block) {
     const size_t i2 = std::min(k, i1 + options.block);
+    for (size_t i = i1; i < i2; ++i)
+      std::copy(u64.begin() + i * k + i1, u64.begin() + (i + 1) * k, u.begin() + (i - i1) * k + i1);
     for (size_t i = i1; i < i2; ++i) {
       float* column = w.data() + i * n;
       float* error = errors.data() + (i - i1) * n;
-      const float pivot = u[i * k + i];
+      const float pivot = u[(i - i1) * k + i];
       for (size_t row = 0; row < n; ++row) {
         const int8_t code = round_to_code(column[row], inverse_scales[row]);
-        codes[row * k + i] = code;
+        codes[row * k + order[i]] = code;
         error[row] = (column[row] - static_cast<float>(code) * scales[row]) / pivot;
       }
       // The rest of the block now: W[j] -= U[i][j]·error for j in (i, i2).
-      accumulate_products(column + n, n, u.data() + i * k + i + 1, {1, 0}, error, n, i2 - i - 1,
-                          n, 1, /*subtract=*/true);
+      accumulate_products(column + n, n, u.data() + (i - i1) * k + i + 1, {1, 0}, error, n,
+                          i2 - i - 1, n, 1, /*subtract=*/true);
     }
     // Columns after the block, lazily: W[j] -= Σ_b U[i1 + b][j]·error_b for j ≥ i2.
-    accumulate_products(w.data() + i2 * n, n, u.data() + i1 * k + i2, {1, k}, errors.data(), n,
-                        k - i2, n, i2 - i1, /*subtract=*/true);
+    accumulate_products(w.data() + i2 * n, n, u.data() + i2, {1, k}, errors.data(), n, k - i2, n,
+                        i2 - i1, /*subtract=*/true);
   }
   return result;
 }

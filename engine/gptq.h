@@ -23,6 +23,9 @@ struct GptqOptions {
   double damping = 0.01;
   // Columns rounded between two updates of the columns after them (the reference's blocksize).
   size_t block = 128;
+  // Round the inputs with the largest H[i][i] first (the reference's act_order), so the error of
+  // the inputs that matter most is compensated by the most columns.
+  bool act_order = false;
 };
 
 // Per output channel max|w|: the range pack_int8_weights maps to ±127.

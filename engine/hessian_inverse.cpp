@@ -44,42 +44,44 @@ void upper_cholesky(std::vector<double>& a, size_t k) {
   for (size_t i = 1; i < k; ++i) std::fill(a.begin() + i * k, a.begin() + i * k + i, 0.0);
 }
 
-// T = S⁻¹ for S upper with a positive diagonal, block rows from the bottom.
-std::vector<double> upper_triangular_inverse(const std::vector<double>& s, size_t k) {
-  std::vector<double> t(k * k, 0.0), row_sum(k);
+// In place: s (upper, positive diagonal) becomes T = S⁻¹, block rows from the bottom; each block
+// row of S is copied aside first, as T's rows overwrite it.
+void upper_triangular_inverse(std::vector<double>& s, size_t k) {
+  std::vector<double> s_block(kBlock * k), row_sum(k);
   for (size_t r1 = k; r1 > 0;) {
     const size_t r0 = r1 > kBlock ? r1 - kBlock : 0;
+    std::copy(s.begin() + r0 * k, s.begin() + r1 * k, s_block.begin());
+    auto s_at = [&](size_t r, size_t j) { return s_block[(r - r0) * k + j]; };
+    double* t = s.data();
     // The diagonal block, by back substitution.
     for (size_t r = r1; r-- > r0;) {
-      const double* s_row = s.data() + r * k;
-      double* t_row = t.data() + r * k;
-      t_row[r] = 1.0 / s_row[r];
+      double* t_row = t + r * k;
+      t_row[r] = 1.0 / s_at(r, r);
       for (size_t j = r + 1; j < r1; ++j) {
         double sum = 0;
-        for (size_t p = r + 1; p <= j; ++p) sum += s_row[p] * t[p * k + j];
+        for (size_t p = r + 1; p <= j; ++p) sum += s_at(r, p) * t[p * k + j];
         t_row[j] = -sum * t_row[r];
       }
     }
     // Columns right of the block: T[b, j] = −T_bb · (S[b, r1:] · T[r1:, j]); T[p, j] = 0 for p > j.
+    for (size_t r = r0; r < r1; ++r) std::fill(t + r * k + r1, t + (r + 1) * k, 0.0);
     constexpr size_t kColumns = 256;
     for (size_t j0 = r1; j0 < k; j0 += kColumns) {
       const size_t j1 = std::min(k, j0 + kColumns);
-      accumulate_products(t.data() + r0 * k + j0, k, s.data() + r0 * k + r1, {k, 1},
-                          t.data() + r1 * k + j0, k, r1 - r0, j1 - j0, j1 - r1,
-                          /*subtract=*/true);
+      accumulate_products(t + r0 * k + j0, k, s_block.data() + r1, {k, 1}, t + r1 * k + j0, k,
+                          r1 - r0, j1 - j0, j1 - r1, /*subtract=*/true);
     }
     for (size_t r = r0; r < r1; ++r) {
       std::fill(row_sum.begin() + r1, row_sum.end(), 0.0);
       for (size_t q = r; q < r1; ++q) {
         const double factor = t[r * k + q];
-        const double* minus_x = t.data() + q * k;
+        const double* minus_x = t + q * k;
         for (size_t j = r1; j < k; ++j) row_sum[j] += factor * minus_x[j];
       }
-      std::copy(row_sum.begin() + r1, row_sum.end(), t.begin() + r * k + r1);
+      std::copy(row_sum.begin() + r1, row_sum.end(), t + r * k + r1);
     }
     r1 = r0;
   }
-  return t;
 }
 
 }  // namespace
@@ -87,13 +89,17 @@ std::vector<double> upper_triangular_inverse(const std::vector<double>& s, size_
 std::vector<double> upper_cholesky_of_inverse(std::vector<double> spd, size_t k) {
   if (spd.size() != k * k)
     throw_error("upper_cholesky_of_inverse: ", spd.size(), " values for a ", k, "×", k, " matrix");
-  std::reverse(spd.begin(), spd.end());  // J·H·J: reversing the flat array reverses both indices
+  // Reversing the flat array reverses both indices: J·H·J, and at the end J·T·J.
+  std::reverse(spd.begin(), spd.end());
   upper_cholesky(spd, k);
-  const std::vector<double> t = upper_triangular_inverse(spd, k);
-  std::vector<double> u(k * k, 0.0);
-  for (size_t i = 0; i < k; ++i)
-    for (size_t j = i; j < k; ++j) u[i * k + j] = t[(k - 1 - j) * k + (k - 1 - i)];
-  return u;
+  upper_triangular_inverse(spd, k);
+  std::reverse(spd.begin(), spd.end());
+  for (size_t i = 0; i < k; ++i)  // U = (J·T·J)ᵀ, whose upper triangle is J·T·J's lower one
+    for (size_t j = i + 1; j < k; ++j) {
+      spd[i * k + j] = spd[j * k + i];
+      spd[j * k + i] = 0;
+    }
+  return spd;
 }
 
 }  // namespace encore::engine

@@ -52,12 +52,6 @@ void for_row_chunks(ThreadPool& pool, int64_t rows, int64_t columns, Fn&& fn) {
       chunks, [&](int64_t chunk, int) { fn(rows * chunk / chunks, rows * (chunk + 1) / chunks); });
 }
 
-// The SmoothQuant factors the activations are multiplied by while quantized, or null.
-const float* smoothing_scale(const PackedLinear& linear) {
-  return linear.input_scale.size() ? reinterpret_cast<const float*>(linear.input_scale.data())
-                                   : nullptr;
-}
-
 // One task per thread, each on its own contiguous slice of weight panels: every core streams
 // only its share of W, and A (small next to W here) is shared read-only.
 // run_slice(range, part): part is the slice's index, as for the next Linear's slices.
@@ -94,6 +88,11 @@ jit::NextWeights next_weights(const PackedLinear* next, size_t part, int pool_si
 }
 
 }  // namespace
+
+const float* smoothing_scale(const PackedLinear& linear) {
+  return linear.input_scale.size() ? reinterpret_cast<const float*>(linear.input_scale.data())
+                                   : nullptr;
+}
 
 std::string_view linear_kernel_name(LinearKernel kernel) {
   return kKernelNames[static_cast<size_t>(kernel)];
@@ -260,17 +259,30 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
       if (linear.split_rows) return run_split_int8(pool, linear, call);
       const auto& w = std::get<jit::PackedInt8Weights>(linear.weights);
       const jit::Int8Gemm& gemm = int8_plans_.get(key);
-      jit::shape_quantized_rows(rows, static_cast<size_t>(k), quantized_);
-      for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
-        jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),
-                                static_cast<size_t>(end), smoothing_scale(linear), quantized_);
-      });
+      if (!call.prequantized) {
+        jit::shape_quantized_rows(rows, static_cast<size_t>(k), quantized_);
+        for_row_chunks(pool, call.rows, k, [&](int64_t first, int64_t end) {
+          jit::quantize_row_range(call.x, x_stride, static_cast<size_t>(first),
+                                  static_cast<size_t>(end), smoothing_scale(linear), quantized_);
+        });
+      } else if (quantized_.m != rows || quantized_.k != static_cast<size_t>(k)) {
+        throw_error("Linear: prequantized rows are [", quantized_.m, ", ", quantized_.k,
+                    "], the call needs [", rows, ", ", k, "]");
+      }
       return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t part) {
         gemm.run(quantized_, w, jit_output(call), range,
                  next_weights(call.next, part, pool.size()));
       });
     }
   }
+}
+
+jit::QuantizedRows* LinearRunner::rows_to_prequantize(const PackedLinear& linear, int64_t rows) {
+  if (linear.empty() || linear_kernel(linear) != LinearKernel::kJitInt8 || linear.split_rows)
+    return nullptr;
+  jit::shape_quantized_rows(static_cast<size_t>(rows), static_cast<size_t>(linear.in_features()),
+                            quantized_);
+  return &quantized_;
 }
 
 void LinearRunner::run_split_int8(ThreadPool& pool, const PackedLinear& linear,

@@ -46,6 +46,10 @@ bool can_run(LinearKernel kernel);
 PackedLinear pack_linear(LinearKernel kernel, const float* weight, const float* bias, int64_t n,
                          int64_t k, std::span<const float> smoothing = {});
 
+// The SmoothQuant factors an int8 Linear's activations are multiplied by before quantization
+// (in_features floats), or null.
+const float* smoothing_scale(const PackedLinear& linear);
+
 enum class LinearActivation : uint8_t { kNone, kRelu, kGelu };
 
 struct LinearCall {
@@ -60,6 +64,9 @@ struct LinearCall {
   // The Linear that runs next, or null: an int8 GEMM prefetches each thread's first block of its
   // weights while finishing its own (jit::NextWeights), so it does not start waiting on memory.
   const PackedLinear* next = nullptr;
+  // The u8 rows were already written into LinearRunner::rows_to_prequantize (by a LayerNorm that
+  // quantizes as it normalizes); x is then read only by the caller (e.g. the calibration tap).
+  bool prequantized = false;
 };
 
 // Runs Linear layers for one Encoder: keeps the activation buffers (quantized / bf16 rows) and
@@ -72,6 +79,11 @@ class LinearRunner {
   // code generation or allocates for it.
   void prepare(const PackedLinear& linear, LinearActivation activation, bool residual);
   void run(ThreadPool& pool, const PackedLinear& linear, const LinearCall& call);
+  // When `linear` runs on per-row u8 activations (jit_int8, not split rows): the QuantizedRows its
+  // next run() reads, shaped for `rows` × in_features, for a producer to fill (rows scaled by
+  // smoothing_scale(linear), padding bytes zero) before run() with call.prequantized. Else null.
+  // Valid until the next run() of any Linear.
+  jit::QuantizedRows* rows_to_prequantize(const PackedLinear& linear, int64_t rows);
 
  private:
   void run_split_int8(ThreadPool& pool, const PackedLinear& linear, const LinearCall& call);

@@ -149,6 +149,31 @@ Int8Recipe int8_recipe() {
   return recipe;
 }
 
+// GPTQ's settings: the defaults of engine/gptq.h, or for experiments
+// ENCORE_GPTQ="damping=0.05,block=128,act_order=1" (any subset).
+GptqOptions gptq_options() {
+  GptqOptions options;
+  const char* text = std::getenv("ENCORE_GPTQ");
+  if (!text) return options;
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string item(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t equals = item.find('=');
+    const std::string key = item.substr(0, equals);
+    char* end = nullptr;
+    const double value = equals == std::string::npos ? 0 : std::strtod(item.c_str() + equals + 1, &end);
+    if (equals == std::string::npos || end == item.c_str() + equals + 1 || *end != '\0' || !(value >= 0))
+      throw_error("ENCORE_GPTQ: '", item, "' is not key=number");
+    if (key == "damping") options.damping = value;
+    else if (key == "block" && value >= 1) options.block = static_cast<size_t>(value);
+    else if (key == "act_order") options.act_order = value != 0;
+    else throw_error("ENCORE_GPTQ: unknown or bad '", item, "' (damping, block, act_order)");
+  }
+  return options;
+}
+
 // The kernel one Linear of an int8 model runs on as `choice` says; `int8_kernel` is int8's here.
 LinearKernel int8_choice_kernel(const Int8Choice& choice, LinearKernel int8_kernel,
                                 jit::IsaLevel level, bool has_bf16) {
@@ -182,8 +207,8 @@ PackedLinear pack_int8_gptq(std::initializer_list<const loader::Linear*> parts,
     float* inverse = reinterpret_cast<float*>(linear.input_scale.data());
     for (size_t i = 0; i < k; ++i) inverse[i] = 1.0f / smoothing[i];
   }
-  const Int8Codes quantized =
-      gptq_quantize(s.weight.data(), n, k, h, channel_max_abs(s.weight.data(), n, k));
+  const Int8Codes quantized = gptq_quantize(s.weight.data(), n, k, h,
+                                            channel_max_abs(s.weight.data(), n, k), gptq_options());
   linear.weights = jit::pack_quantized_int8_weights(quantized.codes.data(), quantized.scales.data(),
                                                     s.bias.data(), n, k);
   linear.gptq = true;

@@ -73,9 +73,10 @@ float CentredSquares(const float* v, float mean, size_t dim) {
 }
 
 // out = ((v - mean) · inv_std) · gamma + beta, in the reference's order of operations, in place.
-// With `range` given, also returns min(0, out…) and max(0, out…) in range[0], range[1].
+// With `range` given, also returns min(0, s…) and max(0, s…) in range[0], range[1], where
+// s = out · column_scale (or out, when column_scale is null).
 void Normalize(const float* gamma, const float* beta, float* out, size_t dim, float mean,
-               float inv_std, float* range) {
+               float inv_std, const float* column_scale, float* range) {
   const D d;
   const size_t lanes = hn::Lanes(d);
   const V mean_v = hn::Set(d, mean), inv_std_v = hn::Set(d, inv_std);
@@ -86,15 +87,17 @@ void Normalize(const float* gamma, const float* beta, float* out, size_t dim, fl
     const V y = hn::MulAdd(normalized, hn::LoadU(d, gamma + i), hn::LoadU(d, beta + i));
     hn::StoreU(y, d, out + i);
     if (range) {
-      low = hn::Min(low, y);
-      high = hn::Max(high, y);
+      const V s = column_scale ? hn::Mul(y, hn::LoadU(d, column_scale + i)) : y;
+      low = hn::Min(low, s);
+      high = hn::Max(high, s);
     }
   }
   float low_s = 0.0f, high_s = 0.0f;
   for (; i < dim; ++i) {
     out[i] = (out[i] - mean) * inv_std * gamma[i] + beta[i];
-    low_s = std::min(low_s, out[i]);
-    high_s = std::max(high_s, out[i]);
+    const float s = column_scale ? out[i] * column_scale[i] : out[i];
+    low_s = std::min(low_s, s);
+    high_s = std::max(high_s, s);
   }
   if (range) {
     range[0] = std::min(low_s, hn::GetLane(hn::MinOfLanes(d, low)));
@@ -102,8 +105,10 @@ void Normalize(const float* gamma, const float* beta, float* out, size_t dim, fl
   }
 }
 
-// q = clamp(round_nearest_even(y · inverse) + zero_point, 0, 255), as jit::quantize_rows does.
-void Quantize(const float* y, size_t dim, const RowQuantization& row, uint8_t* q) {
+// q = clamp(round_nearest_even(s · inverse) + zero_point, 0, 255) with s = y · column_scale (or
+// y), as jit::quantize_row_range does (the same two roundings: the scaled value, then q).
+void Quantize(const float* y, const float* column_scale, size_t dim, const RowQuantization& row,
+              uint8_t* q) {
   const D d;
   const hn::Rebind<int32_t, D> di;
   const hn::Rebind<uint8_t, D> du8;
@@ -113,7 +118,9 @@ void Quantize(const float* y, size_t dim, const RowQuantization& row, uint8_t* q
   const auto lowest = hn::Zero(di), highest = hn::Set(di, 255);
   size_t i = 0;
   for (; i + lanes <= dim; i += lanes) {
-    const auto rounded = hn::Add(hn::NearestInt(hn::Mul(hn::LoadU(d, y + i), inverse)), zero_point);
+    V s = hn::LoadU(d, y + i);
+    if (column_scale) s = hn::Mul(s, hn::LoadU(d, column_scale + i));
+    const auto rounded = hn::Add(hn::NearestInt(hn::Mul(s, inverse)), zero_point);
     const auto clamped = hn::Min(hn::Max(rounded, lowest), highest);
 #if HWY_TARGET <= HWY_AVX3
     // vpmovdb: Highway 1.0.3's DemoteTo to u8 takes two packs and a permute instead.
@@ -123,23 +130,24 @@ void Quantize(const float* y, size_t dim, const RowQuantization& row, uint8_t* q
 #endif
   }
   for (; i < dim; ++i) {
-    const float rounded = std::nearbyint(y[i] * row.inverse) + static_cast<float>(row.zero_point);
+    const float s = column_scale ? y[i] * column_scale[i] : y[i];
+    const float rounded = std::nearbyint(s * row.inverse) + static_cast<float>(row.zero_point);
     q[i] = static_cast<uint8_t>(std::clamp(rounded, 0.0f, 255.0f));
   }
 }
 
 // The LayerNorm; with q given, also the quantized row, its scale and zero point.
 void LayerNormRow(const float* x, const float* residual, const float* gamma, const float* beta,
-                  float* out, size_t dim, float eps, uint8_t* q, float* scale,
-                  int32_t* zero_point) {
+                  float* out, size_t dim, float eps, const float* column_scale, uint8_t* q,
+                  float* scale, int32_t* zero_point) {
   const float mean = SumStoringSum(x, residual, out, dim) / static_cast<float>(dim);
   const float variance = CentredSquares(out, mean, dim) / static_cast<float>(dim);
   const float inv_std = 1.0f / std::sqrt(variance + eps);
   float range[2];
-  Normalize(gamma, beta, out, dim, mean, inv_std, q ? range : nullptr);
+  Normalize(gamma, beta, out, dim, mean, inv_std, column_scale, q ? range : nullptr);
   if (!q) return;
   const RowQuantization row = row_quantization(range[0], range[1]);
-  Quantize(out, dim, row, q);
+  Quantize(out, column_scale, dim, row, q);
   *scale = row.scale;
   *zero_point = row.zero_point;
 }
@@ -156,14 +164,15 @@ HWY_EXPORT(LayerNormRow);
 void layer_norm_row(const float* x, const float* residual, const float* gamma, const float* beta,
                     float* out, size_t dim, float eps) {
   HWY_DYNAMIC_DISPATCH(LayerNormRow)(x, residual, gamma, beta, out, dim, eps, nullptr, nullptr,
-                                     nullptr);
+                                     nullptr, nullptr);
 }
 
 void layer_norm_row_quantized(const float* x, const float* residual, const float* gamma,
-                              const float* beta, float* out, size_t dim, float eps, uint8_t* q,
-                              float* scale, int32_t* zero_point) {
-  HWY_DYNAMIC_DISPATCH(LayerNormRow)(x, residual, gamma, beta, out, dim, eps, q, scale,
-                                     zero_point);
+                              const float* beta, float* out, size_t dim, float eps,
+                              const float* column_scale, uint8_t* q, float* scale,
+                              int32_t* zero_point) {
+  HWY_DYNAMIC_DISPATCH(LayerNormRow)(x, residual, gamma, beta, out, dim, eps, column_scale, q,
+                                     scale, zero_point);
 }
 
 }  // namespace encore::kernels

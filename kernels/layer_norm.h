@@ -16,12 +16,15 @@ void layer_norm_row(const float* x, const float* residual, const float* gamma, c
                     float* out, size_t dim, float eps);
 
 // layer_norm_row, which also writes `out` quantized for the int8 GEMM in the same sweep:
-// q[i] = clamp(round(out[i] / scale) + zero_point, 0, 255), scale and zero point from the row's
-// range widened to include 0 (row_quantization.h). Bit-identical to running jit::quantize_rows
-// on `out`, so the engine can hand q, scale and zero point to the int8 GEMM as one row of a
-// QuantizedRows (writes `dim` bytes of q: the row's padding up to a multiple of 4 is the caller's).
+// q[i] = clamp(round(s[i] / scale) + zero_point, 0, 255) with s = out · column_scale (SmoothQuant's
+// per-column activation factor; s = out when column_scale is null), scale and zero point from s's
+// range widened to include 0 (row_quantization.h). Bit-identical to jit::quantize_row_range on
+// `out` with the same column_scale, so the engine can hand q, scale and zero point to the int8
+// GEMM as one row of a QuantizedRows (writes `dim` bytes of q: the row's padding up to a multiple
+// of 4 is the caller's).
 void layer_norm_row_quantized(const float* x, const float* residual, const float* gamma,
-                              const float* beta, float* out, size_t dim, float eps, uint8_t* q,
-                              float* scale, int32_t* zero_point);
+                              const float* beta, float* out, size_t dim, float eps,
+                              const float* column_scale, uint8_t* q, float* scale,
+                              int32_t* zero_point);
 
 }  // namespace encore::kernels

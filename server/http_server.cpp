@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 
+#include "engine/cpu_affinity.h"
 #include "server/listen_socket.h"
 #include "support/error.h"
 
@@ -59,7 +60,21 @@ ServerOptions with_environment(ServerOptions options) {
   if (const char* spin = std::getenv("ENCORE_SERVE_IDLE_SPIN_US"); spin && *spin) {
     options.worker_idle_spin = std::chrono::microseconds(std::strtoll(spin, nullptr, 10));
   }
+  if (const char* pin = std::getenv("ENCORE_SERVE_PIN_WORKER"); pin && *pin) {
+    options.pin_worker = std::strcmp(pin, "0") != 0;
+  }
   return options;
+}
+
+int worker_cpu(const ServerOptions& options) {
+  return options.pin_worker && options.workers == 1 ? engine::allowed_cpus().front() : -1;
+}
+
+// ENCORE_SERVE_IO_CPU=N pins the I/O thread to CPU N (an experiment for tools/bench_server/).
+void pin_io_thread_from_environment() {
+  if (const char* cpu = std::getenv("ENCORE_SERVE_IO_CPU"); cpu && *cpu) {
+    engine::pin_current_thread(static_cast<int>(std::strtol(cpu, nullptr, 10)));
+  }
 }
 
 }  // namespace
@@ -69,7 +84,8 @@ HttpServer::HttpServer(const ServerOptions& options, RequestHandler& handler, Me
       handler_(handler),
       metrics_(metrics),
       signals_(block_and_watch_stop_signals()),  // before pool_: its threads inherit the mask
-      pool_(options_.workers, options_.queue_size, options_.batching, options_.worker_idle_spin),
+      pool_(options_.workers, options_.queue_size, options_.batching, options_.worker_idle_spin,
+            worker_cpu(options_)),
       next_id_(kFirstConnectionId) {
   raise_fd_limit();
   stop_event_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -92,6 +108,7 @@ void HttpServer::stop() {
 }
 
 void HttpServer::run() {
+  pin_io_thread_from_environment();
   std::vector<epoll_event> events;
   while (!force_exit_) {
     if (draining_ && (connections_.empty() || Clock::now() >= drain_deadline_)) break;
@@ -186,6 +203,13 @@ void HttpServer::on_connection_event(uint64_t id, uint32_t events) {
     if (trace_) {
       c.io_woke = woke_;
       c.bytes_read = Clock::now();
+    }
+    // The client's next request can arrive before the eventfd wake-up for the answer the worker
+    // already sent it: look for that answer now rather than sleeping until the wake-up.
+    if (c.waiting_for_worker && c.pending_input() > 0) {
+      deliver_finished_jobs();
+      if (connections_.find(id) == connections_.end()) return;  // closed while delivering
+      if (!c.waiting_for_worker) return;                        // delivered: c was advanced
     }
   }
   advance(c);

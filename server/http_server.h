@@ -37,6 +37,10 @@ struct ServerOptions {
   BatchingOptions batching;  // off by default
   // An idle inference worker polls its queue this long before sleeping (see worker_pool.h).
   std::chrono::microseconds worker_idle_spin{kDefaultWorkerIdleSpin};
+  // With one worker: keep it on the first allowed CPU, where the model's forward pass pins its
+  // caller anyway (engine/cpu_affinity.h ScopedPin), so no forward pass pays for re-pinning or a
+  // migration. ENCORE_SERVE_PIN_WORKER=0 turns it off (for A/B measurements).
+  bool pin_worker = true;
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request, or to send one
   std::chrono::milliseconds drain_timeout{10'000};    // after a stop signal

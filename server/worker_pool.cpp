@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 
+#include "engine/cpu_affinity.h"
 #include "support/error.h"
 
 namespace encore::server {
@@ -44,10 +45,11 @@ size_t send_available(int fd, std::string_view bytes) {
 }  // namespace
 
 WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching,
-                       std::chrono::microseconds idle_spin)
+                       std::chrono::microseconds idle_spin, int pin_cpu)
     : capacity_(capacity),
       batching_(batching),
       idle_spin_(idle_spin),
+      pin_cpu_(pin_cpu),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_.valid()) throw_error("eventfd: ", std::strerror(errno));
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
@@ -117,6 +119,7 @@ bool WorkerPool::pop(Job& job, SteadyClock::time_point deadline) {
 }
 
 void WorkerPool::run() {
+  if (pin_cpu_ >= 0) engine::pin_current_thread(pin_cpu_);  // refused: runs unpinned
   std::vector<Job> batch;
   std::optional<Job> refused;  // dequeued while batching but did not fit: it leads the next batch
   for (;;) {

@@ -62,9 +62,10 @@ class WorkerPool {
     std::string unsent;      // what the socket did not take (sent_by_worker only; usually empty)
   };
 
-  // `capacity` bounds the work waiting for a worker (running work is not counted).
+  // `capacity` bounds the work waiting for a worker (running work is not counted). With
+  // pin_cpu ≥ 0 the workers stay on that CPU.
   WorkerPool(int workers, size_t capacity, BatchingOptions batching = {},
-             std::chrono::microseconds idle_spin = {});
+             std::chrono::microseconds idle_spin = {}, int pin_cpu = -1);
   ~WorkerPool();  // finishes every queued work, then joins
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -96,6 +97,7 @@ class WorkerPool {
   const size_t capacity_;
   const BatchingOptions batching_;
   const std::chrono::microseconds idle_spin_;
+  const int pin_cpu_;
   UniqueFd wake_;
   mutable std::mutex mutex_;
   std::condition_variable has_work_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <string_view>
 
 #include "kernels/jit/panel_layout.h"
 #include "support/error.h"
@@ -16,19 +15,22 @@ constexpr uint8_t kKUnroll = 4;
 // with no loss when they come from cache (int8 M=128; fp32 forwards at seq 64/128 unchanged).
 constexpr uint8_t kWeightPrefetchSteps = 16;
 
-// ENCORE_GEMM_LOOKAHEAD=0 turns the next-block prefetch off (for measuring it side by side).
-bool lookahead_enabled() {
-  static const bool enabled = [] {
+// ENCORE_GEMM_LOOKAHEAD: unset = the planner's choice, 0 = no next-block prefetch, 1..4 = that many
+// lines per K step (for measuring side by side).
+int lookahead_override() {
+  static const int lines = [] {
     const char* value = std::getenv("ENCORE_GEMM_LOOKAHEAD");
-    return !(value && std::string_view(value) == "0");
+    if (!value || value[0] < '0' || value[0] > '4' || value[1] != 0) return -1;
+    return value[0] - '0';
   }();
-  return enabled;
+  return lines;
 }
 
 // Lines of the next weights block to prefetch per K step so that the row blocks' passes over the
 // current block fetch all of it (4 lines = one 256-byte step): one pass has nothing to overlap.
 uint8_t lookahead_lines(GemmPrecision precision, size_t row_blocks) {
-  if (precision != GemmPrecision::int8_vnni || row_blocks < 2 || !lookahead_enabled()) return 0;
+  if (precision != GemmPrecision::int8_vnni || row_blocks < 2) return 0;
+  if (lookahead_override() >= 0) return static_cast<uint8_t>(lookahead_override());
   return row_blocks >= 4 ? 1 : 2;
 }
 

@@ -62,7 +62,9 @@ TEST_CASE("layer_norm_row matches float64 for dims 1..70 and 768, with and witho
   });
 }
 
-TEST_CASE("layer_norm_row_quantized: out as layer_norm_row, q/scale/zero point as quantize_rows") {
+TEST_CASE(
+    "layer_norm_row_quantized: out as layer_norm_row, q/scale/zero point as quantize_row_range, "
+    "with and without a column scale") {
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<size_t> dims;
@@ -70,8 +72,11 @@ TEST_CASE("layer_norm_row_quantized: out as layer_norm_row, q/scale/zero point a
   dims.push_back(768);
   encore::test::for_each_target([&] {
     for (size_t n : dims) {
-      for (const bool zero_gamma : {false, true}) {  // an all-zero output row: scale 0
-        std::vector<float> x(n), r(n), gamma(n), beta(n);
+      for (const int variant : {0, 1, 2}) {
+        const bool zero_gamma = variant == 1;  // an all-zero output row: scale 0
+        const bool smoothed = variant == 2;    // SmoothQuant's per-column factor
+        std::vector<float> x(n), r(n), gamma(n), beta(n), column_scale(n);
+        for (float& v : column_scale) v = std::exp(normal(rng));
         for (float& v : x) v = 3.0f + 2.0f * normal(rng);
         for (float& v : r) v = normal(rng);
         for (float& v : gamma) v = zero_gamma ? 0.0f : 1.0f + 0.1f * normal(rng);
@@ -84,12 +89,14 @@ TEST_CASE("layer_norm_row_quantized: out as layer_norm_row, q/scale/zero point a
         std::vector<uint8_t> q(n);
         float scale = -1.0f;
         int32_t zero_point = -1;
+        const float* scale_or_null = smoothed ? column_scale.data() : nullptr;
         encore::kernels::layer_norm_row_quantized(x.data(), r.data(), gamma.data(), beta.data(),
-                                                  out.data(), n, 1e-12f, q.data(), &scale,
-                                                  &zero_point);
+                                                  out.data(), n, 1e-12f, scale_or_null, q.data(),
+                                                  &scale, &zero_point);
         CHECK(out == expected);
         encore::jit::QuantizedRows rows;
-        encore::jit::quantize_rows(expected.data(), 1, n, n, rows);
+        encore::jit::shape_quantized_rows(1, n, rows);
+        encore::jit::quantize_row_range(expected.data(), n, 0, 1, scale_or_null, rows);
         CHECK(scale == rows.scale[0]);
         CHECK(zero_point == rows.zero_point[0]);
         CHECK(std::equal(q.begin(), q.end(), rows.data.begin()));
