@@ -198,8 +198,8 @@ void Encoder::Impl::embed(const Batch& batch, const PackedLinear* first_qkv) {
   const float* word = model->word_embedding_data();
   const float* position = model->position_embedding_data();
   const PackedLayerNorm& norm = model->embeddings_layer_norm;
-  jit::QuantizedRows* quantized = first_qkv ? linears.rows_to_prequantize(*first_qkv, tokens)
-                                            : nullptr;
+  jit::QuantizedRows* quantized =
+      first_qkv ? linears.rows_to_prequantize(*first_qkv, tokens) : nullptr;
   const float* column_scale = first_qkv ? smoothing_scale(*first_qkv) : nullptr;
   pool.parallel_for(
       (tokens + kRowsPerLayerNormTask - 1) / kRowsPerLayerNormTask, [&](int64_t task, int) {
@@ -246,14 +246,14 @@ void Encoder::Impl::linear(const PackedLinear& weights, const float* x, int64_t 
   linears.run(pool, weights, call);
 }
 
-void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch,
-                          const PackedLinear* after, const PackedLinear* next_qkv) {
+void Encoder::Impl::layer(const PackedLayer& layer, const Batch& batch, const PackedLinear* after,
+                          const PackedLinear* next_qkv) {
   const int64_t dim = config.dim;
   const int64_t tokens = batch.batch * batch.seq;
 
   profile.time(Op::kQkv, [&] {
-    linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv, LinearActivation::kNone, nullptr,
-           &layer.out, hidden_prequantized);
+    linear(layer.qkv, ws.hidden, dim, tokens, ws.qkv, LinearActivation::kNone, nullptr, &layer.out,
+           hidden_prequantized);
   });
 
   profile.time(Op::kAttention, [&] { attention(batch); });

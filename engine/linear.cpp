@@ -80,8 +80,8 @@ jit::NextWeights next_weights(const PackedLinear* next, size_t part, int pool_si
           const size_t parts = std::min<size_t>(panels, static_cast<size_t>(pool_size));
           if (part >= parts) return {};
           const jit::PanelRange slice = jit::split_panels(panels, part, parts);
-          return {w.panel(slice.first), std::min(slice.count * w.panel_bytes(),
-                                                 jit::cpu_features().caches.l2 / 4)};
+          return {w.panel(slice.first),
+                  std::min(slice.count * w.panel_bytes(), jit::cpu_features().caches.l2 / 4)};
         }
       },
       next->weights);

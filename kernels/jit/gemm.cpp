@@ -45,8 +45,8 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
   // for, they re-touch their own (cached) panels.
   const auto* panels_base = static_cast<const std::byte*>(base.panels);
   const size_t lookahead_step_bytes = plan_.lookahead_lines * size_t{64};
-  const std::byte* ahead = nullptr;
-  const std::byte* ahead_end = nullptr;
+  const std::byte* ahead_base = nullptr;  // the block to fetch: [ahead_base, + ahead_bytes)
+  size_t ahead_bytes = 0, ahead_offset = 0;
 
   // One kernel call: rows [row, row + its block) x `count` panels from `panel`, K chunk `chunk`.
   auto call = [&](GemmKernelFn kernel, size_t row, size_t panel, size_t count, size_t chunk) {
@@ -56,8 +56,8 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
              chunk * plan_.k_chunk_steps * kAStepBytes;
     args.panels = panels_base + panel * panel_bytes;
     if (lookahead_step_bytes > 0) {
-      args.lookahead = ahead < ahead_end ? ahead : args.panels;
-      ahead += lookahead_step_bytes * plan_.k_chunk_steps * count;
+      args.lookahead = ahead_offset < ahead_bytes ? ahead_base + ahead_offset : args.panels;
+      ahead_offset += lookahead_step_bytes * plan_.k_chunk_steps * count;
     }
     args.panel_count = static_cast<int64_t>(count);
     args.weights_offset = static_cast<int64_t>(chunk * plan_.k_chunk_steps * kPanelStepBytes);
@@ -79,12 +79,13 @@ void JitGemm::run_panels(const GemmKernelArgs& base, size_t panel_bytes, PanelRa
     const size_t block_end = std::min(end, block + plan_.panels_per_block);
     const size_t full_panels = block < full_end ? std::min(block_end, full_end) - block : 0;
     const bool tail_panel_here = block_end > full_end;
+    ahead_offset = 0;
     if (block_end < end) {
-      ahead = panels_base + block_end * panel_bytes;
-      ahead_end = panels_base + std::min(end, block_end + plan_.panels_per_block) * panel_bytes;
+      ahead_base = panels_base + block_end * panel_bytes;
+      ahead_bytes = (std::min(end, block_end + plan_.panels_per_block) - block_end) * panel_bytes;
     } else {
-      ahead = static_cast<const std::byte*>(next.data);
-      ahead_end = ahead + (next.data ? next.bytes : 0);
+      ahead_base = static_cast<const std::byte*>(next.data);
+      ahead_bytes = next.data ? next.bytes : 0;
     }
     for (size_t chunk = 0; chunk < plan_.k_chunk_count; ++chunk) {
       const KChunk kind = plan_.k_chunk_count == 1           ? KChunk::whole

@@ -76,8 +76,8 @@ struct GemmKernelDescHash {
     uint64_t h = static_cast<uint64_t>(d.precision);
     for (uint64_t field :
          {uint64_t{d.m_rows}, uint64_t{d.n_regs}, uint64_t{d.last_reg_lanes}, uint64_t{d.k_unroll},
-          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t{d.prefetch_steps}, uint64_t{d.lookahead_lines},
-          uint64_t(d.epilogue.activation),
+          uint64_t{d.k_steps}, uint64_t(d.k_chunk), uint64_t{d.prefetch_steps},
+          uint64_t{d.lookahead_lines}, uint64_t(d.epilogue.activation),
           uint64_t{d.epilogue.residual_add}, uint64_t{d.epilogue.raw_int32}}) {
       h = h * 1000003u ^ field;
     }

@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <string>
 #include <memory>
 #include <random>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "engine/gptq.h"
 #include "engine/hessian_inverse.h"
 #include "engine/packed_model.h"
+#include "kernels/jit/aligned_buffer.h"
 #include "kernels/jit/packed_weights.h"
 #include "loader/distilbert_weights.h"
 #include "tests/engine/golden_rows.h"
@@ -278,7 +281,7 @@ TEST_CASE("GPTQ rejects inputs that do not fit") {
   check_error([&] { gptq_quantize(w.data(), 0, k, h, {}); }, {"empty weight matrix"});
 }
 
-TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 packs with GPTQ weights") {
+TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 packs, runs and round-trips") {
   if (!encore::test::requested_isa_runs_here()) return;
   const auto weights = std::make_shared<const encore::loader::DistilBertWeights>(
       encore::loader::load_distilbert(encore::test::tiny_model("tiny-seq")));
@@ -338,6 +341,35 @@ TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 pack
   const bool int8_here = encore::engine::int8_weight_linears(shared->level)[0];
   CHECK(metadata.count("layers.0.qkv.weights") == (int8_here ? 1u : 0u));
   CHECK(metadata.count("layers.0.out.weights") == 0);
+  // Through named buffers and metadata (what a .encore file keeps) and back: same outputs.
+  auto buffers = std::make_shared<std::map<std::string, encore::jit::AlignedBuffer>>();
+  encore::engine::for_each_buffer(*shared, [&](const encore::engine::PackedBuffer& buffer) {
+    encore::jit::AlignedBuffer copy(buffer.bytes.size());
+    if (!buffer.bytes.empty()) std::memcpy(copy.data(), buffer.bytes.data(), buffer.bytes.size());
+    buffers->emplace(buffer.name, std::move(copy));
+  });
+  auto lookup = [&](std::string_view name) -> std::span<const std::byte> {
+    const auto& buffer = buffers->at(std::string(name));
+    return {buffer.data(), buffer.size()};
+  };
+  auto rebuilt = std::make_shared<const encore::engine::PackedModel>(
+      encore::engine::rebuild_packed_model(shared->config, metadata, lookup, buffers));
+  CHECK(encore::engine::packed_metadata(*rebuilt) == metadata);
+  encore::engine::Encoder from_buffers(rebuilt, {.threads = 2});
+  const auto& ids = rows[1].ids;
+  const auto first = int8.forward({1, static_cast<int64_t>(ids.size()), ids, {}});
+  const std::vector<float> expected_logits(first.logits.begin(), first.logits.end());
+  CHECK(encore::test::max_abs_difference(
+            from_buffers.forward({1, static_cast<int64_t>(ids.size()), ids, {}}).logits,
+            expected_logits) == 0.0);
+  if (int8_here) {
+    auto wrong = metadata;
+    wrong["layers.0.qkv.weights"] = "awq";
+    encore::test::check_error(
+        [&] { encore::engine::rebuild_packed_model(shared->config, wrong, lookup, buffers); },
+        {"'layers.0.qkv' has weights 'awq'"});
+  }
+
   encore::test::check_error(
       [&] {
         encore::engine::Int8Calibration short_calibration = calibration;

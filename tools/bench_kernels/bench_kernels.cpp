@@ -13,6 +13,7 @@
 
 #include "kernels/jit/cpu_features.h"
 #include "kernels/jit/gemm.h"
+#include "kernels/layer_norm.h"
 #include "peak_loop.h"
 #include "support/error.h"
 #include "tools/bench_thread.h"
@@ -183,6 +184,44 @@ void bench_quantize(const std::vector<int64_t>& ms, int reps) {
   }
 }
 
+// A LayerNorm feeding a smoothed int8 Linear, two ways: LayerNorm, then quantize_row_range with
+// the column scale (a second sweep plus a scaled copy per row), or layer_norm_row_quantized (one
+// call per row). Both give the same bytes.
+void bench_layer_norm_quantize(const std::vector<int64_t>& ms, int reps) {
+  const size_t k = 768;
+  const std::vector<float> gamma = random_floats(k, 5), beta = random_floats(k, 6);
+  std::vector<float> column_scale = random_floats(k, 7);
+  for (float& s : column_scale) s = 1.0f + 0.5f * s;
+  for (const int64_t m : ms) {
+    const size_t rows = static_cast<size_t>(m);
+    const std::vector<float> x = random_floats(rows * k, 4);
+    std::vector<float> out(rows * k);
+    jit::QuantizedRows a;
+    jit::shape_quantized_rows(rows, k, a);
+    const double separate = median_seconds(
+        [&] {
+          for (size_t t = 0; t < rows; ++t) {
+            kernels::layer_norm_row(x.data() + t * k, nullptr, gamma.data(), beta.data(),
+                                    out.data() + t * k, k, 1e-12f);
+          }
+          jit::quantize_row_range(out.data(), k, 0, rows, column_scale.data(), a);
+        },
+        reps);
+    const double fused = median_seconds(
+        [&] {
+          for (size_t t = 0; t < rows; ++t) {
+            kernels::layer_norm_row_quantized(
+                x.data() + t * k, nullptr, gamma.data(), beta.data(), out.data() + t * k, k, 1e-12f,
+                column_scale.data(), a.data.data() + t * a.stride, &a.scale[t], &a.zero_point[t]);
+          }
+        },
+        reps);
+    std::printf(
+        "layer_norm + quantize (smoothed) M=%-4lld K=%-5zu separate %8.2f us, fused %8.2f us\n",
+        static_cast<long long>(m), k, separate * 1e6, fused * 1e6);
+  }
+}
+
 int run(int argc, char** argv) {
   cli::Args args(
       "bench_kernels", "bench_kernels [--precision int8|fp32|bf16|all] [--m 8,64,128,512]",
@@ -219,6 +258,7 @@ int run(int argc, char** argv) {
     } else {
       bench_rows("int8", PeakInstruction::vpdpbusd, 1, ms, reps, cold, int8_call);
       bench_quantize(ms, reps);
+      bench_layer_norm_quantize(ms, reps);
     }
   }
   if (wanted("fp32")) {

@@ -5,8 +5,11 @@ apart under the same load. See run.sh for the command line; only the standard li
 Per round, for every variant (a server binary and its environment, all started once and kept
 loaded): wrk at one connection on texts of exactly 8, 64 and 128 tokens, with the server's
 /metrics read before and after each cell (mean queue wait, tokenization, inference, request time);
-then `encore bench` (each distinct binary) on the same lengths. Every table cell is the median over
-rounds; the overhead is taken per round (e2e p50 − model p50 of that round), then its median.
+then the paired client (rtt_client.cpp, see paired.py) on the same texts: per request, its round
+trip minus the x-model-time of that same request, pooled over rounds (median, p99); then
+`encore bench` (each distinct binary) on the same lengths, and the loopback floor (rtt_client
+against its own echo peer). wrk cells are medians over rounds; the wrk overhead is taken per round
+(e2e p50 − model p50 of that round), then its median.
 Then requests/s at saturation (8 and 64 connections), in latency and dynamic-batching mode.
 """
 
@@ -21,6 +24,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+import paired
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEQS = (8, 64, 128)
@@ -37,6 +42,12 @@ def parse_args():
     p.add_argument("--variant", action="append", default=[],
                    help="'LABEL BINARY [VAR=VALUE ...]': a server to compare (repeatable); "
                         "default: 'encore BUILD/tools/encore'")
+    p.add_argument("--paired-seconds", type=float, default=None,
+                   help="seconds of the paired client per cell (default: --duration; 0: off)")
+    p.add_argument("--trace", action="store_true",
+                   help="start every server with ENCORE_SERVE_TRACE=1 and print where the time "
+                        "between the client and the model goes")
+    p.add_argument("--no-wrk", action="store_true", help="only the paired client (faster)")
     p.add_argument("--no-saturation", action="store_true")
     p.add_argument("--json", help="also write every round's raw numbers here")
     p.add_argument("models", nargs="+")
@@ -152,19 +163,26 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def latency_rounds(args, model, variants, servers, bodies):
+def latency_rounds(args, model, variants, servers, bodies, client):
     rounds = []
     binaries = sorted({v.binary for v in variants})
     for r in range(args.rounds):
-        row = {"e2e": {}, "model": {}}
+        row = {"e2e": {}, "model": {}, "paired": {}}
         for v in variants:
             for seq in SEQS:
-                before = scrape(servers[v.label])
-                cell = wrk(servers[v.label].port, bodies[seq], 1, args.duration)
-                after = scrape(servers[v.label])
-                for stage in ("queue", "tokenization", "inference", "request"):
-                    cell[f"{stage}_mean_us"] = mean_us(before, after, stage)
-                row["e2e"][f"{v.label}/{seq}"] = cell
+                if not args.no_wrk:
+                    before = scrape(servers[v.label])
+                    cell = wrk(servers[v.label].port, bodies[seq], 1, args.duration)
+                    after = scrape(servers[v.label])
+                    for stage in ("queue", "tokenization", "inference", "request"):
+                        cell[f"{stage}_mean_us"] = mean_us(before, after, stage)
+                    row["e2e"][f"{v.label}/{seq}"] = cell
+                if args.paired_seconds > 0:
+                    row["paired"][f"{v.label}/{seq}"] = paired.run(
+                        client, bodies[seq], 1000000, servers[v.label].port,
+                        seconds=args.paired_seconds)
+        if args.paired_seconds > 0:
+            row["echo"] = paired.run(client, bodies[SEQS[0]], 1000000, echo=True, seconds=1)
         for binary in binaries:
             row["model"][binary] = bench(binary, model, args.threads, args.bench_iters)
         rounds.append(row)
@@ -208,6 +226,45 @@ def print_latency(rounds, variants):
                   f"{m['inference']:.0f} | {m['request']:.0f} | {rest:.0f} |")
 
 
+def print_paired(rounds, variants, trace):
+    print()
+    print("Paired (rtt_client: one request at a time; overhead = round trip − x-model-time of the "
+          "same request; every request of every round pooled; µs unless marked):")
+    print()
+    print("| variant | seq | requests | RTT p50 ms | RTT p99 ms | RTT p99/p50 | model p50 ms | "
+          "model p99/p50 | overhead p50 | overhead p99 | overhead p50 per round | "
+          "RTT − x-compute p50 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for v in variants:
+        for seq in SEQS:
+            key = f"{v.label}/{seq}"
+            rows = [x for r in rounds for x in r["paired"][key]]
+            s = paired.summarize(rows)
+            per_round = [paired.summarize(r["paired"][key])["overhead_p50_us"] for r in rounds]
+            print(f"| {v.label} | {seq} | {s['requests']} | {s['rtt_p50_us'] / 1000:.3f} | "
+                  f"{s['rtt_p99_us'] / 1000:.3f} | {s['rtt_p99_over_p50']:.2f} | "
+                  f"{s['model_p50_us'] / 1000:.3f} | {s['model_p99_over_p50']:.2f} | "
+                  f"{s['overhead_p50_us']:.0f} | {s['overhead_p99_us']:.0f} | "
+                  f"{min(per_round):.0f}–{max(per_round):.0f} | {s['gap_p50_us']:.0f} |")
+    echo = paired.summarize([x for r in rounds for x in r["echo"]])
+    print()
+    print(f"Loopback floor (rtt_client against its own echo peer, same request size): p50 "
+          f"{echo['rtt_p50_us']:.1f} µs, p99 {echo['rtt_p99_us']:.1f} µs "
+          f"({echo['requests']} round trips).")
+    if not trace:
+        return
+    print()
+    print("Where the overhead goes (x-trace stamps, CLOCK_MONOTONIC; p50 / p99 µs of each stage):")
+    print()
+    print("| variant | seq | " + " | ".join(name for name, _, _ in paired.STAGES) + " |")
+    print("|---|---|" + "---|" * len(paired.STAGES))
+    for v in variants:
+        for seq in SEQS:
+            rows = [x for r in rounds for x in r["paired"][f"{v.label}/{seq}"]]
+            print(f"| {v.label} | {seq} | " + " | ".join(
+                f"{p50:.1f} / {p99:.0f}" for _, p50, p99 in paired.stages(rows)) + " |")
+
+
 def saturation(args, model, variants, work, bodies):
     print()
     print("Throughput at saturation (requests/s; wrk on the same cores; fail = answers not 200):")
@@ -237,8 +294,14 @@ def main():
     args = parse_args()
     specs = args.variant or [f"encore {os.path.join(args.build, 'tools', 'encore')}"]
     variants = [Variant(s) for s in specs]
+    if args.paired_seconds is None:
+        args.paired_seconds = args.duration
+    if args.trace:
+        for v in variants:
+            v.env["ENCORE_SERVE_TRACE"] = "1"
     raw = []
     with tempfile.TemporaryDirectory() as work:
+        client = paired.build_client(work) if args.paired_seconds > 0 else None
         for model in args.models:
             bodies = make_bodies(variants[0].binary, model, work)
             servers = {v.label: Server(v, model, args.threads,
@@ -246,7 +309,7 @@ def main():
                        for i, v in enumerate(variants)}
             info = json.loads(servers[variants[0].label].get("/info"))
             try:
-                rounds = latency_rounds(args, model, variants, servers, bodies)
+                rounds = latency_rounds(args, model, variants, servers, bodies, client)
             finally:
                 for s in servers.values():
                     s.stop()
@@ -255,7 +318,10 @@ def main():
                   f"rounds of wrk {args.duration:g} s per cell + encore bench "
                   f"{args.bench_iters} passes, interleaved)")
             print()
-            print_latency(rounds, variants)
+            if not args.no_wrk:
+                print_latency(rounds, variants)
+            if args.paired_seconds > 0:
+                print_paired(rounds, variants, args.trace)
             raw.append({"model": model, "rounds": rounds})
             if args.json:
                 with open(args.json, "w") as f:

@@ -40,9 +40,10 @@ def build_client(out_dir):
     return binary
 
 
-def run(client, body, requests, port=None, spin=False, echo=False, warmup=50):
-    """One run of rtt_client; returns a list of per-request dicts."""
-    cmd = [client, "--body", body, "--requests", str(requests), "--warmup", str(warmup)]
+def run(client, body, requests, port=None, spin=False, echo=False, warmup=50, seconds=0):
+    """One run of rtt_client (`requests` or `seconds`, whichever ends first); per-request dicts."""
+    cmd = [client, "--body", body, "--requests", str(requests), "--warmup", str(warmup),
+           "--seconds", str(seconds)]
     cmd += ["--echo"] if echo else ["--port", str(port)]
     if spin:
         cmd.append("--spin")
@@ -95,12 +96,14 @@ def main():
     p.add_argument("--port", type=int)
     p.add_argument("--body", required=True)
     p.add_argument("--requests", type=int, default=2000)
+    p.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no limit)")
     p.add_argument("--spin", action="store_true")
     p.add_argument("--echo", action="store_true")
     p.add_argument("--client", help="a built rtt_client (default: build one in /tmp)")
     args = p.parse_args()
     client = args.client or build_client("/tmp")
-    rows = run(client, args.body, args.requests, args.port, args.spin, args.echo)
+    rows = run(client, args.body, args.requests, args.port, args.spin, args.echo,
+               seconds=args.seconds)
     for key, value in summarize(rows).items():
         print(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")
     if any(r["trace"][0] for r in rows):

@@ -3,8 +3,11 @@
 // taken request by request (round trip − x-model-time) instead of from two separate runs.
 // Built and run by bench_server.py (plain C++20, no dependencies):
 //
-//   rtt_client --port P --body FILE [--path /predict] [--requests N] [--warmup N] [--spin]
-//   rtt_client --echo --body FILE [--requests N] [--warmup N] [--spin]
+//   rtt_client --port P --body FILE [--path /predict] [--requests N] [--seconds S] [--warmup N]
+//              [--spin]
+//   rtt_client --echo --body FILE [--requests N] [--seconds S] [--warmup N] [--spin]
+//
+// Stops after N timed requests (default 1000) or S seconds (default: no limit), whichever first.
 //
 // Prints one CSV line per timed request:
 //   send_ns,recv_ns,compute_ms,model_ms,t0,...,t7
@@ -150,6 +153,7 @@ int start_echo() {
 
 int main(int argc, char** argv) {
   int port = 0, requests = 1000, warmup = 50;
+  double seconds = 0;
   bool spin = false, echo = false;
   std::string body_file, path = "/predict";
   for (int i = 1; i < argc; ++i) {
@@ -166,6 +170,7 @@ int main(int argc, char** argv) {
     else if (arg == "--path") path = next();
     else if (arg == "--requests") requests = std::atoi(next());
     else if (arg == "--warmup") warmup = std::atoi(next());
+    else if (arg == "--seconds") seconds = std::atof(next());
     else if (arg == "--spin") spin = true;
     else if (arg == "--echo") echo = true;
     else {
@@ -187,7 +192,10 @@ int main(int argc, char** argv) {
   const int fd = connect_to(echo ? start_echo() : port);
   std::string buffer;
   std::string out;
+  int64_t stop_at = 0;  // set after the warm-up
   for (int i = 0; i < warmup + requests; ++i) {
+    if (i == warmup && seconds > 0) stop_at = now_ns() + static_cast<int64_t>(seconds * 1e9);
+    if (stop_at && now_ns() >= stop_at) break;
     const int64_t sent = now_ns();
     send_all(fd, request);
     const std::string_view headers = read_message(fd, buffer, spin);
@@ -209,8 +217,9 @@ int main(int argc, char** argv) {
     for (int k = 0; k < 8; ++k) {
       const size_t comma = trace.find(',');
       const std::string_view stamp = trace.substr(0, comma);
-      n += std::snprintf(line + n, sizeof line - n, ",%.*s", static_cast<int>(stamp.size()),
-                         stamp.empty() ? "0" : stamp.data());
+      const std::string_view shown = stamp.empty() ? std::string_view("0") : stamp;
+      n += std::snprintf(line + n, sizeof line - n, ",%.*s", static_cast<int>(shown.size()),
+                         shown.data());
       trace = comma == std::string_view::npos ? std::string_view{} : trace.substr(comma + 1);
     }
     out.append(line, static_cast<size_t>(n)).push_back('\n');

@@ -10,7 +10,9 @@ MODE: a<act>w<weight>[s]  act in f,b,8,16 ; weight in f,b,8,16,m8,g8 ; s = gamma
   from the first calN texts of --calib (make_texts.py writes texts disjoint from the evaluation).
 GPTQ flags: calN (default cal128), dampX (default damp0.01), ao (act order), blkN (default blk128),
   mse (MSE-clipped scales), seq (sequential calibration: layer l's Hessians from the model whose
-  earlier Linears are already quantized; default: every Hessian from the fp32 model's inputs).
+  earlier Linears are already quantized; default: every Hessian from the fp32 model's inputs),
+  hq (Hessians of the inputs as the Linear's activation quantizer rounds them: H includes the
+  rounding noise, so GPTQ keeps error out of directions that noise excites).
 --dump=DIR saves each variant's per-text max |Δp| as DIR/<variant>.npy (evaluation order).
 --cache=DIR keeps the fp32 outputs and fp32 Hessians between runs (npz / npy files).
 """
@@ -70,7 +72,7 @@ def w_m8(w):
 
 
 WGT = {"f": lambda w: w, "b": bf16, "8": w_s8, "16": w_s8x2, "m8": w_m8, "g8": None}  # g8: Linear.quantize_gptq
-GPTQ_DEFAULTS = dict(cal=128, damp=0.01, ao=False, blk=128, mse=False, seq=False)
+GPTQ_DEFAULTS = dict(cal=128, damp=0.01, ao=False, blk=128, mse=False, seq=False, hq=False)
 RUN_FLAGS = ("calib", "calibrand", "bc", "bcc")
 
 
@@ -84,7 +86,7 @@ def gptq_flag(item):
             return "damp", float(item[4:])
         except ValueError:
             return None
-    return (item, True) if item in ("ao", "mse", "seq") else None
+    return (item, True) if item in ("ao", "mse", "seq", "hq") else None
 
 
 def parse_mode(mode):
@@ -115,6 +117,7 @@ class Linear:
         self.record = False
         self.H = None  # 2·Σ x xᵀ over valid rows, original input space, while record_h
         self.record_h = False
+        self.record_hq = False
 
     def quantize_gptq(self, H, opt):
         Hs = H / np.outer(self.s, self.s) if self.s is not None else H  # inputs are x / s
@@ -135,6 +138,8 @@ class Linear:
             self.count += x.shape[0]
         if self.record_h:
             xv = x[valid] if valid is not None else x
+            if self.record_hq:  # the input the quantized GEMM sees, back in the original space
+                xv = ACT[self.a](xv / self.s) * self.s if self.s is not None else ACT[self.a](xv)
             h = 2 * (xv.T @ xv).astype(np.float64)
             self.H = h if self.H is None else self.H + h
         if self.Wq is None:
@@ -216,13 +221,14 @@ def forward(cfg, w, pre, layers, cls, ids, mask):
     return x.reshape(*ids.shape, cfg["dim"])
 
 
-def fp32_hessians(cfg, w, pre, calib):
-    """{(layer, kind): 2·Σ x xᵀ} of every Linear's input in the fp32 model over the calibration batches."""
-    layers, _ = build(cfg, w, pre, "fp32")
+def fp32_hessians(cfg, w, pre, calib, spec="fp32", hq=False):
+    """{(layer, kind): 2·Σ x xᵀ} of every Linear's input in the fp32 model over the calibration batches;
+    hq: x as the variant `spec` quantizes it (its activation mode and smoothing), the model still fp32."""
+    layers, _ = build(cfg, w, pre, spec)
     for ly in layers:
         for m in MATMULS:
             ly[m].Wq = None  # exact path, which records
-            ly[m].record_h = True
+            ly[m].record_h, ly[m].record_hq = True, hq
     outputs(cfg, w, pre, layers, False, calib, return_h=True)
     return {(l, m): ly[m].H for l, ly in enumerate(layers) for m in MATMULS}
 
@@ -241,7 +247,7 @@ def quantize_pending(cfg, w, pre, layers, cls, calib, opt, hessians):
         for m in MATMULS:
             if ly[m].Wq is not None:
                 continue
-            ly[m].record_h, ly[m].H = True, None
+            ly[m].record_h, ly[m].record_hq, ly[m].H = True, opt["hq"], None
             for x, (_, mask) in zip(xs, calib):
                 layer_forward(cfg, ly, x, mask, cls)  # the rest of the layer is recomputed: simple, 5x work
             ly[m].record_h = False
@@ -327,7 +333,8 @@ def main():
         if any(lin.Wq is None for lin in lins):
             opt = dict(GPTQ_DEFAULTS, **dict(gptq_flag(f) for f in flags if gptq_flag(f)))
             quantize_pending(cfg, w, pre, *built, batched(gptq_seqs[:opt["cal"]]), opt,
-                             None if opt["seq"] else hessians(opt["cal"]))
+                             None if opt["seq"] else fp32_hessians(cfg, w, pre, batched(gptq_seqs[:opt["cal"]]), spec, True)
+                             if opt["hq"] else hessians(opt["cal"]))
         if "bc" in flags:
             for lin in lins:
                 if lin.norm is not None:
