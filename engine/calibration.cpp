@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "engine/dense_products.h"
@@ -41,29 +42,36 @@ class HessianAccumulator {
   }
 
  private:
-  // H[i][j] += Σ_rows x_i·x_j for j ≥ i (float per flush, double across flushes).
+  // H[i][j] += Σ_rows x_i·x_j for j ≥ i (float per flush, double across flushes). The row blocks
+  // of H alternate between this thread and a helper (the Encoder's workers wait meanwhile).
   void flush() {
     if (pending_rows_ == 0) return;
+    std::thread helper([this] { flush_blocks(1, helper_block_); });
+    flush_blocks(0, block_);
+    helper.join();
+    pending_rows_ = 0;
+  }
+
+  void flush_blocks(size_t parity, std::vector<float>& block) {
     const size_t k = hessian_.k;
-    for (size_t i0 = 0; i0 < k; i0 += kHessianBlock) {
+    for (size_t i0 = parity * kHessianBlock; i0 < k; i0 += 2 * kHessianBlock) {
       const size_t rows = std::min(kHessianBlock, k - i0), cols = k - i0;
-      block_.assign(rows * cols, 0.0f);
+      block.assign(rows * cols, 0.0f);
       const float* x = pending_.data() + i0;
-      accumulate_products(block_.data(), cols, x, {1, k}, x, k, rows, cols, pending_rows_,
+      accumulate_products(block.data(), cols, x, {1, k}, x, k, rows, cols, pending_rows_,
                           /*subtract=*/false);
       for (size_t r = 0; r < rows; ++r) {
         double* sum = hessian_.sum.data() + (i0 + r) * k + i0;
-        const float* partial = block_.data() + r * cols;
+        const float* partial = block.data() + r * cols;
         for (size_t j = r; j < cols; ++j) sum[j] += partial[j];
       }
     }
-    pending_rows_ = 0;
   }
 
   LinearHessian hessian_;
   std::vector<float> pending_;  // [kRowsPerFlush, k]
   size_t pending_rows_ = 0;
-  std::vector<float> block_;
+  std::vector<float> block_, helper_block_;
 };
 
 }  // namespace
@@ -72,7 +80,8 @@ Int8Calibration calibrate_int8(std::shared_ptr<const loader::DistilBertWeights> 
                                std::span<const std::vector<int32_t>> sequences,
                                const CalibrationOptions& options) {
   if (sequences.empty()) throw_error("calibration: no sequences");
-  auto packed = std::make_shared<const PackedModel>(pack_model(std::move(weights), Precision::kFp32));
+  auto packed =
+      std::make_shared<const PackedModel>(pack_model(std::move(weights), Precision::kFp32));
   Encoder encoder(packed, {.threads = options.threads});
 
   // Which accumulator each of the fp32 model's Linears feeds (the heads feed none).
@@ -97,7 +106,8 @@ Int8Calibration calibrate_int8(std::shared_ptr<const loader::DistilBertWeights> 
   for (size_t s = 0; s < sequences.size(); ++s) {
     const std::vector<int32_t>& ids = sequences[s];
     if (ids.empty()) throw_error("calibration: sequence ", s, " is empty");
-    encoder.forward({.batch = 1, .seq = static_cast<int64_t>(ids.size()), .ids = ids, .attention_mask = {}});
+    encoder.forward(
+        {.batch = 1, .seq = static_cast<int64_t>(ids.size()), .ids = ids, .attention_mask = {}});
     if (options.progress) options.progress(s + 1, sequences.size());
   }
 

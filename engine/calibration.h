@@ -4,7 +4,7 @@
 // weights with its H.
 //
 // One sequence per forward pass, so padding never enters H. Rows are gathered and added in
-// blocks by accumulate_products (float sums per block, a double total).
+// blocks of 256 by accumulate_products on two threads (float sums per block, a double total).
 #pragma once
 
 #include <array>
@@ -24,9 +24,9 @@ enum class LayerLinear : uint8_t { kQkv, kOut, kFfnIn, kFfnOut };
 constexpr size_t kLayerLinears = 4;
 
 struct LinearHessian {
-  size_t k = 0;              // in_features
-  std::vector<double> sum;   // [k, k] symmetric: Σ x·xᵀ; empty when not calibrated
-  int64_t rows = 0;          // rows accumulated
+  size_t k = 0;             // in_features
+  std::vector<double> sum;  // [k, k] symmetric: Σ x·xᵀ; empty when not calibrated
+  int64_t rows = 0;         // rows accumulated
 };
 
 struct Int8Calibration {

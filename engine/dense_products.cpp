@@ -49,8 +49,8 @@ HWY_INLINE void Finish(D d, const Operands<hn::TFromD<D>>& o, hn::TFromD<D>* c, 
 // C rows [row, row + 4), columns [col, col + 2·lanes); `a` holds A's 4 rows for q0..q1 packed
 // as [q][4].
 template <class D>
-HWY_INLINE void Block4x2(D d, const Operands<hn::TFromD<D>>& o, const hn::TFromD<D>* a,
-                         size_t row, size_t col, size_t q0, size_t q1) {
+HWY_INLINE void Block4x2(D d, const Operands<hn::TFromD<D>>& o, const hn::TFromD<D>* a, size_t row,
+                         size_t col, size_t q0, size_t q1) {
   using T = hn::TFromD<D>;
   const size_t lanes = hn::Lanes(d);
   auto c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
@@ -129,15 +129,20 @@ void Accumulate(const Operands<T>& o, size_t m, size_t n) {
   for (size_t row = 0; row < m; ++row) {
     for (size_t col = vector_cols; col < n; ++col) {
       T sum = 0;
-      for (size_t q = 0; q < o.p; ++q) sum += o.a[row * o.a_row + q * o.a_col] * o.b[q * o.ldb + col];
+      for (size_t q = 0; q < o.p; ++q)
+        sum += o.a[row * o.a_row + q * o.a_col] * o.b[q * o.ldb + col];
       T& out = o.c[row * o.ldc + col];
       out = o.subtract ? out - sum : out + sum;
     }
   }
 }
 
-void AccumulateF64(const Operands<double>& o, size_t m, size_t n) { Accumulate(o, m, n); }
-void AccumulateF32(const Operands<float>& o, size_t m, size_t n) { Accumulate(o, m, n); }
+void AccumulateF64(const Operands<double>& o, size_t m, size_t n) {
+  Accumulate(o, m, n);
+}
+void AccumulateF32(const Operands<float>& o, size_t m, size_t n) {
+  Accumulate(o, m, n);
+}
 
 }  // namespace HWY_NAMESPACE
 }  // namespace encore::engine

@@ -20,7 +20,8 @@ std::vector<double> damped_hessian(std::span<const double> hessian, size_t k, do
   std::vector<double> h(hessian.begin(), hessian.end());
   double diagonal_sum = 0;
   for (size_t i = 0; i < k * k; ++i)
-    if (!std::isfinite(h[i])) throw_error("gptq: Hessian entry (", i / k, ", ", i % k, ") is ", h[i]);
+    if (!std::isfinite(h[i]))
+      throw_error("gptq: Hessian entry (", i / k, ", ", i % k, ") is ", h[i]);
   for (size_t i = 0; i < k; ++i) {
     double& d = h[i * k + i];
     if (d < 0) throw_error("gptq: Hessian diagonal ", i, " is negative (", d, ")");
@@ -37,7 +38,8 @@ std::vector<double> damped_hessian(std::span<const double> hessian, size_t k, do
 std::vector<float> channel_max_abs(const float* weight, size_t n, size_t k) {
   std::vector<float> ranges(n, 0.0f);
   for (size_t row = 0; row < n; ++row)
-    for (size_t i = 0; i < k; ++i) ranges[row] = std::max(ranges[row], std::fabs(weight[row * k + i]));
+    for (size_t i = 0; i < k; ++i)
+      ranges[row] = std::max(ranges[row], std::fabs(weight[row * k + i]));
   return ranges;
 }
 

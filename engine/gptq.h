@@ -7,8 +7,8 @@
 //
 // Codes and scales are those of kernels/jit/packed_weights.h (symmetric s8 in [-127, 127] per
 // output channel, scale = range / 127 with the range fixed before the walk, max|w| unless
-// clipped); pack the result with jit::pack_quantized_int8_weights. With H diagonal no error is pushed anywhere and the codes are
-// exactly round-to-nearest (pack_int8_weights).
+// clipped); pack the result with jit::pack_quantized_int8_weights. With H diagonal no error is
+// pushed anywhere and the codes are exactly round-to-nearest (pack_int8_weights).
 #pragma once
 
 #include <cstddef>

@@ -11,8 +11,8 @@
 
 namespace encore::engine {
 
-// `spd` is row-major [k, k], both triangles filled (symmetric). Returns U row-major (zeros below the
-// diagonal). Throws encore::Error when spd is not positive definite (or holds NaN).
+// `spd` is row-major [k, k], both triangles filled (symmetric). Returns U row-major (zeros below
+// the diagonal). Throws encore::Error when spd is not positive definite (or holds NaN).
 std::vector<double> upper_cholesky_of_inverse(std::vector<double> spd, size_t k);
 
 }  // namespace encore::engine

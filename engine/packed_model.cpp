@@ -163,8 +163,9 @@ GptqOptions gptq_options() {
     const size_t equals = item.find('=');
     const std::string key = item.substr(0, equals);
     char* end = nullptr;
-    const double value = equals == std::string::npos ? 0 : std::strtod(item.c_str() + equals + 1, &end);
-    if (equals == std::string::npos || end == item.c_str() + equals + 1 || *end != '\0' || !(value >= 0))
+    const char* number = item.c_str() + (equals == std::string::npos ? item.size() : equals + 1);
+    const double value = std::strtod(number, &end);
+    if (equals == std::string::npos || end == number || *end != '\0' || !(value >= 0))
       throw_error("ENCORE_GPTQ: '", item, "' is not key=number");
     if (key == "damping") options.damping = value;
     else if (key == "block" && value >= 1) options.block = static_cast<size_t>(value);
@@ -191,8 +192,8 @@ PackedLinear pack_int8_gptq(std::initializer_list<const loader::Linear*> parts,
   StackedLinear s = stack(parts);
   const size_t n = static_cast<size_t>(s.n), k = static_cast<size_t>(s.k);
   if (hessian.k != k)
-    throw_error("pack_model: calibration Hessian is ", hessian.k, "×", hessian.k, " for a Linear with ",
-                k, " inputs");
+    throw_error("pack_model: calibration Hessian is ", hessian.k, "×", hessian.k,
+                " for a Linear with ", k, " inputs");
   std::vector<double> h = hessian.sum;
   PackedLinear linear;
   if (input_norm) {
@@ -339,9 +340,10 @@ PackedModel pack_model(std::shared_ptr<const loader::DistilBertWeights> weights,
                                    previous_norm);
     packed.out = pack_layer_linear(recipe.out, LayerLinear::kOut, {&layer.out}, nullptr);
     packed.sa_layer_norm = borrow_layer_norm(layer.sa_layer_norm);
-    packed.ffn_in =
-        pack_layer_linear(recipe.ffn_in, LayerLinear::kFfnIn, {&layer.ffn_in}, &layer.sa_layer_norm);
-    packed.ffn_out = pack_layer_linear(recipe.ffn_out, LayerLinear::kFfnOut, {&layer.ffn_out}, nullptr);
+    packed.ffn_in = pack_layer_linear(recipe.ffn_in, LayerLinear::kFfnIn, {&layer.ffn_in},
+                                      &layer.sa_layer_norm);
+    packed.ffn_out =
+        pack_layer_linear(recipe.ffn_out, LayerLinear::kFfnOut, {&layer.ffn_out}, nullptr);
     packed.output_layer_norm = borrow_layer_norm(layer.output_layer_norm);
     model.layers.push_back(std::move(packed));
     previous_norm = &layer.output_layer_norm;
@@ -468,7 +470,8 @@ PackedModel rebuild_packed_model(const loader::ModelConfig& config,
           linear.input_scale = borrow(name + ".input_scale", uk * sizeof(float), kFloatAlignment);
         linear.split_rows = metadata.count(name + ".split_rows") > 0;
         const auto weights = metadata.find(name + ".weights");
-        if (weights != metadata.end() && (weights->second != "gptq" || *kernel != LinearKernel::kJitInt8))
+        if (weights != metadata.end() &&
+            (weights->second != "gptq" || *kernel != LinearKernel::kJitInt8))
           throw_error("packed model: '", name, "' has weights '", weights->second, "' on kernel ",
                       kernel_name);
         linear.gptq = weights != metadata.end();

@@ -39,8 +39,10 @@ struct ServerOptions {
   std::chrono::microseconds worker_idle_spin{kDefaultWorkerIdleSpin};
   // With one worker: keep it on the first allowed CPU, where the model's forward pass pins its
   // caller anyway (engine/cpu_affinity.h ScopedPin), so no forward pass pays for re-pinning or a
-  // migration. ENCORE_SERVE_PIN_WORKER=0 turns it off (for A/B measurements).
-  bool pin_worker = true;
+  // migration. Off: on the shared, loaded 2-core VM a pinned worker waited for its one CPU and the
+  // overhead around the model grew from ~0.25 to ~2.4 ms (tools/bench_server/README.md).
+  // ENCORE_SERVE_PIN_WORKER=1 turns it on (for A/B measurements).
+  bool pin_worker = false;
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request, or to send one
   std::chrono::milliseconds drain_timeout{10'000};    // after a stop signal

@@ -43,8 +43,9 @@ engine::Int8Calibration calibrate_int8_on_texts(
     tokenizer.encode(text, {.max_length = max_length}, encoding);
     sequences.emplace_back(encoding.ids.begin(), encoding.ids.end());
   }
-  return engine::calibrate_int8(std::move(weights), sequences,
-                                {.linears = engine::int8_weight_linears(level), .progress = progress});
+  return engine::calibrate_int8(
+      std::move(weights), sequences,
+      {.linears = engine::int8_weight_linears(level), .progress = progress});
 }
 
 }  // namespace encore::api

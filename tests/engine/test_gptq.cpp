@@ -10,9 +10,9 @@
 #include <cmath>
 #include <cstring>
 #include <map>
-#include <string>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/calibration.h"
@@ -103,15 +103,17 @@ encore::engine::Int8Codes round_to_nearest(const std::vector<float>& w, size_t n
 
 TEST_CASE("accumulate_products matches plain loops, strided A, every tail") {
   if (!encore::test::requested_isa_runs_here()) return;
-  for (const auto& [m, n, p] : {std::tuple<size_t, size_t, size_t>{1, 1, 1}, {5, 33, 7},
-                                {4, 64, 1}, {9, 100, 130}, {3, 17, 0}}) {
+  for (const auto& [m, n, p] : {std::tuple<size_t, size_t, size_t>{1, 1, 1},
+                                {5, 33, 7},
+                                {4, 64, 1},
+                                {9, 100, 130},
+                                {3, 17, 0}}) {
     const std::vector<double> a = random_values(m * p + p * m, 1), b = random_values(p * n, 2),
                               c0 = random_values(m * n, 3);
     for (const bool transposed : {false, true}) {
       // A [m, p] row-major, or read as the transpose of a [p, m] matrix.
-      const encore::engine::StridedMatrix strides = transposed
-                                                        ? encore::engine::StridedMatrix{1, m}
-                                                        : encore::engine::StridedMatrix{p, 1};
+      const encore::engine::StridedMatrix strides =
+          transposed ? encore::engine::StridedMatrix{1, m} : encore::engine::StridedMatrix{p, 1};
       std::vector<double> c = c0;
       encore::engine::accumulate_products(c.data(), n, a.data(), strides, b.data(), n, m, n, p,
                                           /*subtract=*/true);
@@ -157,14 +159,17 @@ TEST_CASE("upper_cholesky_of_inverse: Uᵀ·U·H = I with U upper triangular") {
     CHECK(below == 0.0);
   }
   encore::test::check_error(
-      [] { encore::engine::upper_cholesky_of_inverse({1, 2, 2, 1}, 2); }, {"not positive definite"});
+      [] {
+        encore::engine::upper_cholesky_of_inverse({1, 2, 2, 1}, 2);
+      },
+      {"not positive definite"});
 }
 
 TEST_CASE("GPTQ with a diagonal Hessian is round-to-nearest, bit for bit") {
   if (!encore::test::requested_isa_runs_here()) return;
   const size_t n = 70, k = 300;  // tails for the 64-lane panels and the 128-column blocks
   std::vector<float> w = random_weights(n, k, 5);
-  w[3 * k + 10] = 0.9f;  // one channel with an outlier
+  w[3 * k + 10] = 0.9f;                                   // one channel with an outlier
   std::fill(w.begin() + 7 * k, w.begin() + 8 * k, 0.0f);  // one all-zero channel
   std::vector<double> h(k * k, 0.0);
   const std::vector<double> d = random_values(k, 6);
@@ -192,15 +197,15 @@ TEST_CASE("GPTQ cuts the output error of round-to-nearest on correlated inputs")
     const auto gptq = gptq_quantize(w.data(), n, k, h, ranges, {.damping = 0.01, .block = block});
     const double rtn_error = output_error(w, nearest, n, k, x, rows);
     const double gptq_error = output_error(w, gptq, n, k, x, rows);
-    MESSAGE("block ", block, ": ‖(W − Ŵ)·Xᵀ‖² round-to-nearest ", rtn_error, ", GPTQ ",
-            gptq_error);
+    MESSAGE("block ", block, ": ‖(W − Ŵ)·Xᵀ‖² round-to-nearest ", rtn_error, ", GPTQ ", gptq_error);
     // Measured 43× smaller, for every block size (the block only changes float rounding).
     CHECK(gptq_error * 10 < rtn_error);
     CHECK(gptq.scales == nearest.scales);
     for (const int8_t code : gptq.codes) REQUIRE(code >= -127);
   }
   const auto dead = gptq_quantize(w.data(), n, k, h_dead, ranges);
-  CHECK(output_error(w, dead, n, k, x_dead, rows) * 2 < output_error(w, nearest, n, k, x_dead, rows));
+  CHECK(output_error(w, dead, n, k, x_dead, rows) * 2 <
+        output_error(w, nearest, n, k, x_dead, rows));
   for (size_t o = 0; o < n; ++o) CHECK(dead.codes[o * k + 17] == nearest.codes[o * k + 17]);
 }
 
@@ -281,7 +286,8 @@ TEST_CASE("GPTQ rejects inputs that do not fit") {
   check_error([&] { gptq_quantize(w.data(), 0, k, h, {}); }, {"empty weight matrix"});
 }
 
-TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 packs, runs and round-trips") {
+TEST_CASE(
+    "calibration sums x·xᵀ of each Linear's input; calibrated int8 packs, runs and round-trips") {
   if (!encore::test::requested_isa_runs_here()) return;
   const auto weights = std::make_shared<const encore::loader::DistilBertWeights>(
       encore::loader::load_distilbert(encore::test::tiny_model("tiny-seq")));
@@ -310,10 +316,10 @@ TEST_CASE("calibration sums x·xᵀ of each Linear's input; calibrated int8 pack
     expected_rows += count;
     for (int64_t r = 0; r < count; ++r)
       for (size_t i = 0; i < k; ++i)
-        for (size_t j = 0; j < k; ++j) expected[i * k + j] += double{x[r * stride + i]} * x[r * stride + j];
+        for (size_t j = 0; j < k; ++j)
+          expected[i * k + j] += double{x[r * stride + i]} * x[r * stride + j];
   });
-  for (const auto& ids : sequences)
-    encoder.forward({1, static_cast<int64_t>(ids.size()), ids, {}});
+  for (const auto& ids : sequences) encoder.forward({1, static_cast<int64_t>(ids.size()), ids, {}});
   const auto& h = calibration.at(1, encore::engine::LayerLinear::kFfnIn);
   REQUIRE(h.sum.size() == k * k);
   CHECK(h.rows == expected_rows);

@@ -75,7 +75,7 @@ def summarize(rows):
         s[f"{name}_p50_us"] = percentile(values, 50)
         s[f"{name}_p99_us"] = percentile(values, 99)
     s["rtt_p99_over_p50"] = s["rtt_p99_us"] / s["rtt_p50_us"]
-    s["model_p99_over_p50"] = (s["model_p99_us"] / s["model_p50_us"]) if model else float("nan")
+    s["model_p99_over_p50"] = s["model_p99_us"] / s["model_p50_us"] if model else float("nan")
     return s
 
 

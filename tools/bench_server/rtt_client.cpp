@@ -143,7 +143,7 @@ int start_echo() {
   const std::string answer =
       "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
       std::to_string(body.size()) +
-      "\r\nx-compute-time: 0.000\r\nx-compute-tokens: 8\r\nx-model-time: 0.000\r\n\r\n" + body;
+      "\r\nx-compute-time: 0.000\r\nx-compute-tokens: 8\r\n\r\n" + body;
   if (fork() == 0) serve_echo(listener, answer);
   close(listener);
   return ntohs(address.sin_port);
