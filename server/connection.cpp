@@ -56,18 +56,9 @@ Connection::ReadResult Connection::discard_input() {
 }
 
 bool Connection::flush() {
-  while (out_sent_ < out_.size()) {
-    ssize_t n = ::send(fd(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
-    if (n >= 0) {
-      out_sent_ += static_cast<size_t>(n);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-    return false;
-  }
+  const auto lock = socket_->lock();  // waits for a worker still sending its answer
+  if (!socket_->send(out_)) return false;
   out_.clear();
-  out_sent_ = 0;
   return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include "server/event_loop.h"
 #include "server/http_request_parser.h"
+#include "server/shared_socket.h"
 #include "server/unique_fd.h"
 
 namespace encore::server {
@@ -16,12 +17,12 @@ namespace encore::server {
 class Connection {
  public:
   Connection(UniqueFd fd, uint64_t id, const HttpLimits& limits)
-      : parser(limits), fd_(std::make_shared<const UniqueFd>(std::move(fd))), id_(id) {}
+      : parser(limits), socket_(std::make_shared<SharedSocket>(std::move(fd))), id_(id) {}
 
-  int fd() const { return fd_->get(); }
+  int fd() const { return socket_->fd(); }
   // Shared with a worker that answers on this socket itself (DirectReply): the socket is closed
-  // when both are done with it.
-  const std::shared_ptr<const UniqueFd>& socket() const { return fd_; }
+  // when both are done with it, and every write to it goes through it in order.
+  const std::shared_ptr<SharedSocket>& socket() const { return socket_; }
   uint64_t id() const { return id_; }
 
   enum class ReadResult { kData, kWouldBlock, kEof, kError };
@@ -29,7 +30,8 @@ class Connection {
   ReadResult read_available(size_t max_bytes);
   // Reads and drops whatever arrives (a closing connection waiting for the client's FIN).
   ReadResult discard_input();
-  // Sends pending output until done or the socket is full; false on a socket error.
+  // Sends pending output (after what a worker left queued on the socket) until done or the socket
+  // is full; false on a socket error.
   bool flush();
 
   std::string_view unparsed() const { return {in_.data() + in_start_, in_end_ - in_start_}; }
@@ -37,7 +39,7 @@ class Connection {
   void consume_input(size_t bytes);
 
   std::string& output() { return out_; }
-  size_t pending_output() const { return out_.size() - out_sent_; }
+  size_t pending_output() const { return out_.size() + socket_->queued(); }
 
   HttpRequestParser parser;
   uint32_t epoll_events = 0;        // interest currently registered
@@ -55,12 +57,11 @@ class Connection {
   Clock::time_point io_woke, bytes_read;
 
  private:
-  std::shared_ptr<const UniqueFd> fd_;
+  std::shared_ptr<SharedSocket> socket_;
   uint64_t id_;
   std::string in_;  // bytes [in_start_, in_end_) are unparsed; the rest is spare room
   size_t in_start_ = 0, in_end_ = 0;
-  std::string out_;
-  size_t out_sent_ = 0;
+  std::string out_;  // not yet handed to the socket
 };
 
 }  // namespace encore::server

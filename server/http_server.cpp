@@ -290,14 +290,17 @@ void HttpServer::respond(Connection& c, HttpResponse response, std::string_view 
 
 void HttpServer::deliver_finished_jobs() {
   for (WorkerPool::Done& done : pool_.take_done()) {
-    metrics_.record_queue_wait(done.queue_seconds);
     auto it = connections_.find(done.connection_id);
+    if (done.output_queued) {
+      if (it != connections_.end()) advance(*it->second);  // watch for writability
+      continue;
+    }
+    metrics_.record_queue_wait(done.queue_seconds);
     if (it == connections_.end()) continue;  // the client left while its request ran
     Connection& c = *it->second;
     c.waiting_for_worker = false;
     if (done.sent_by_worker) {
       metrics_.record_request(c.job_route, done.response.status, done.response.compute_ms / 1000);
-      c.output() += done.unsent;
       if (!done.keep_alive || draining_) c.close_after_flush = true;
     } else {
       respond(c, std::move(done.response), c.job_route, c.keep_alive_after_job && !draining_);

@@ -26,22 +26,6 @@ double milliseconds_since(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
 }
 
-// Sends what the socket takes without blocking; returns the bytes sent (an error sends nothing
-// more: the I/O thread retries the rest, meets the same error and closes the connection).
-size_t send_available(int fd, std::string_view bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n =
-        ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) {
-      sent += static_cast<size_t>(n);
-    } else if (errno != EINTR) {
-      break;
-    }
-  }
-  return sent;
-}
-
 }  // namespace
 
 WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching,
@@ -165,13 +149,14 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   if (responses.size() != batch.size()) {
     responses.resize(batch.size(), error_response(500, "internal error: a response is missing"));
   }
-  // Answered outside the lock (a direct reply is a send() call); one list per worker, reused.
-  thread_local std::vector<Done> answered;
+  // A direct reply publishes its Done itself, before its send; the others are published together.
+  thread_local std::vector<Done> answered;  // one list per worker, reused
   answered.clear();
   for (size_t i = 0; i < batch.size(); ++i) {
-    answered.push_back(answer(batch[i], std::move(responses[i]), started));
+    Done done = answer(batch[i], std::move(responses[i]), started);
+    if (!done.sent_by_worker) answered.push_back(std::move(done));
   }
-  {
+  if (!answered.empty()) {
     std::lock_guard lock(mutex_);
     for (Done& done : answered) done_.push_back(std::move(done));
   }
@@ -179,7 +164,12 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
 }
 
-// With a DirectReply, frames the response and writes it to the client now.
+void WorkerPool::publish(Done done) {
+  std::lock_guard lock(mutex_);
+  done_.push_back(std::move(done));
+}
+
+// With a DirectReply, frames the response, publishes its Done and writes it to the client now.
 WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
                                     SteadyClock::time_point started) {
   Done done;
@@ -211,13 +201,28 @@ WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
   thread_local std::string out;  // one buffer per worker, reused
   out.clear();
   append_response(out, response, done.keep_alive);
-  const size_t sent = send_available(job.reply.socket->get(), out);
   done.sent_by_worker = true;
-  done.unsent.assign(out, sent);
   done.response.status = response.status;
   done.response.compute_ms = response.compute_ms;
+  bool queued = false;
+  {
+    // Whatever the I/O thread writes after it has seen the Done waits for this lock.
+    const auto lock = job.reply.socket->lock();
+    publish(std::move(done));
+    // An error sends nothing more: the I/O thread's next flush meets it and closes the connection.
+    job.reply.socket->send(out);
+    queued = job.reply.socket->queued() > 0;
+  }
+  if (queued) {
+    Done more;
+    more.connection_id = job.connection_id;
+    more.output_queued = true;
+    publish(std::move(more));
+  }
   job.reply.socket.reset();
-  return done;
+  Done published;  // finish() publishes only the Dones of answers it did not send itself
+  published.sent_by_worker = true;
+  return published;
 }
 
 }  // namespace encore::server

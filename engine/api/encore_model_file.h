@@ -21,9 +21,9 @@ struct EncoreWriteOptions {
   jit::IsaLevel level = jit::IsaLevel::portable;  // the dispatch level to pack for
   // int8: texts to calibrate the int8 weights on (GPTQ, engine/api/int8_calibration.h); empty =
   // round to nearest. Ignored for other precisions.
-  std::vector<std::string> calibration_texts;
+  std::vector<std::string> calibration_texts = {};
   // Called after each calibration text with (texts done, total); the last call comes before GPTQ.
-  std::function<void(size_t, size_t)> calibration_progress;
+  std::function<void(size_t, size_t)> calibration_progress = {};
 };
 
 // Loads `model_dir`, packs it and writes `out_path` atomically (no partial file on error).

@@ -163,8 +163,10 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   REQUIRE(run(bin + " optimize --help", out) == 0);
   CHECK(out.find("--precision") != std::string::npos);
 
+  // Rounded to nearest, so the file holds exactly what packing the folder at load gives.
   REQUIRE_MESSAGE(run(bin + " optimize --model " + folder + " --precision int8 -o " + path +
-                          " --max-texts 40 --threads 1", out) == 0, out);
+                          " --max-texts 40 --threads 1 --no-calibration", out) == 0, out);
+  CHECK_MESSAGE(out.find("calibrated") == std::string::npos, out);
   for (const char* fragment : {"wrote ", "int8", "on 40 texts", "top-1 agreement",
                                "|delta probability|", "embedding cosine, CLS",
                                "embedding cosine, mean"}) {
@@ -175,6 +177,20 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   REQUIRE(run(bin + " predict --threads 1 --precision int8 --model " + folder + " 'I love this'",
               from_folder) == 0);
   CHECK(from_file == from_folder);
+
+  // By default int8 weights are calibrated (GPTQ) on the built-in texts, or on --calibration-texts.
+  const std::string calibrated = dir / "calibrated.encore";
+  REQUIRE_MESSAGE(run(bin + " optimize --model " + folder + " --precision int8 -o " + calibrated +
+                          " --max-texts 10 --threads 1 --calibration-count 20", out) == 0, out);
+  CHECK_MESSAGE(out.find("calibrated int8 weights (GPTQ) on 20 texts") != std::string::npos, out);
+  fs::remove(calibrated);
+  const std::string calibration_texts = dir / "texts.jsonl";
+  encore::test::write_file(calibration_texts, "{\"text\": \"fine\"}\n{\"lang\": \"en\"}\n");
+  CHECK(run(bin + " optimize --model " + folder + " --precision int8 -o " + calibrated +
+                " --calibration-texts " + calibration_texts, out) == 1);
+  CHECK_MESSAGE(out.find("texts.jsonl: line 2 is not a JSON object with a string \"text\"") !=
+                    std::string::npos,
+                out);
 
   // Failures before and after packing leave no file at all.
   const std::string texts = dir / "texts.jsonl";

@@ -30,12 +30,14 @@ std::vector<float> random_floats(size_t count, uint32_t seed) {
 
 }  // namespace
 
-TEST_CASE("lookahead: int8 with two or more row blocks prefetches the next block, in L2/4 blocks") {
+TEST_CASE("lookahead: int8 with 2..16 row blocks prefetches the next block, in L2/4 blocks") {
   using jit::GemmPrecision;
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 6, 2304, 768, {}, kZen).lookahead_lines == 0);
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 8, 2304, 768, {}, kZen).lookahead_lines == 2);
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 18, 2304, 768, {}, kZen).lookahead_lines == 2);
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 19, 2304, 768, {}, kZen).lookahead_lines == 1);
+  CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 96, 2304, 768, {}, kZen).lookahead_lines == 1);
+  CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 97, 2304, 768, {}, kZen).lookahead_lines == 0);
   CHECK(jit::plan_gemm(GemmPrecision::fp32, 64, 2304, 768, {}, kZen).lookahead_lines == 0);
   for (size_t k : {768, 3072}) {
     const jit::GemmPlan plan = jit::plan_gemm(GemmPrecision::int8_vnni, 32, 3072, k, {}, kZen);

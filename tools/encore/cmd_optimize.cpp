@@ -77,7 +77,8 @@ int cmd_optimize(int argc, char** argv) {
       .option("texts", "FILE", "JSON Lines {\"text\", \"text_pair\"?} for the accuracy report")
       .option("max-texts", "N", "texts to use, 0 = no accuracy report", "1000")
       .option("calibration-texts", "FILE", "JSON Lines {\"text\"} to calibrate int8 weights on")
-      .option("calibration-count", "N", "calibration texts to use", "256")
+      .option("calibration-count", "N", "calibration texts to use",
+              std::to_string(api::kDefaultCalibrationTexts))
       .flag("no-calibration", "int8 weights rounded to nearest, no calibration")
       .option("threads", "N", "threads for the report's forward passes, 0 = all cores", "0");
   auto argv_long = with_long_out(argc, argv);
@@ -89,10 +90,9 @@ int cmd_optimize(int argc, char** argv) {
   const std::string out = args.get("out");
   const auto max_texts = static_cast<size_t>(args.get_int("max-texts", 0, 1 << 24));
   const int threads = static_cast<int>(args.get_int("threads", 0, 4096));
-  api::EncoreWriteOptions options{
-      .precision = engine::parse_engine_precision(args.get("precision")),
-      .level = read_isa(args),
-  };
+  api::EncoreWriteOptions options;
+  options.precision = engine::parse_engine_precision(args.get("precision"));
+  options.level = read_isa(args);
   const auto calibration_count = static_cast<size_t>(args.get_int("calibration-count", 1, 1 << 24));
   if (options.precision == engine::Precision::kInt8 && !args.get_flag("no-calibration")) {
     options.calibration_texts =
