@@ -21,6 +21,19 @@ TEST_CASE("a response carries status, length, content type and compute headers")
   CHECK(out == expected);
 }
 
+TEST_CASE("an answer that ran the model carries the forward pass's time in x-model-time") {
+  HttpResponse response;
+  response.body = "[]";
+  response.compute_ms = 4.25;
+  response.compute_tokens = 8;
+  response.model_ms = 3.0624;
+  std::string out;
+  append_response(out, response, /*keep_alive=*/true);
+  CHECK(out ==
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n"
+        "x-compute-time: 4.250\r\nx-compute-tokens: 8\r\nx-model-time: 3.062\r\n\r\n[]");
+}
+
 TEST_CASE("closing responses say so, and extra headers are kept") {
   HttpResponse response = error_response(401, "missing bearer token");
   response.extra_headers = "www-authenticate: Bearer\r\n";

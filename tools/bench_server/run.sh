@@ -4,11 +4,14 @@
 #
 #   tools/bench_server/run.sh [--build DIR] [--duration S] [--rounds R] [--threads N]
 #                             [--bench-iters N] [--variant 'LABEL BINARY [VAR=VALUE ...]']...
+#                             [--paired-seconds S] [--trace] [--no-wrk]
 #                             [--no-saturation] [--json FILE] MODEL_DIR...
 #
 # For texts of exactly 8, 64 and 128 tokens, R rounds of: wrk at one connection against every
 # variant's server (all kept loaded), then `encore bench` (batch 1, same threads); each cell is
-# the median over rounds, the overhead (e2e p50 − model p50) is taken per round. Also the server's
+# the median over rounds, the overhead (e2e p50 − model p50) is taken per round. The paired client
+# (rtt_client.cpp) then takes the overhead per request: round trip − that request's x-model-time,
+# median and p99 over all requests (see README.md); --trace adds where it goes. Also the server's
 # own breakdown from /metrics (queue wait, tokenization, inference, request) and requests/s at
 # saturation with 8 and 64 connections in latency and dynamic-batching mode (--max-batch-tokens
 # 2048). Several --variant compare binaries or environments (e.g. ENCORE_SERVE_IDLE_SPIN_US=0)
