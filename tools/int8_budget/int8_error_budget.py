@@ -13,6 +13,8 @@ GPTQ flags: calN (default cal128), dampX (default damp0.01), ao (act order), blk
   earlier Linears are already quantized; default: every Hessian from the fp32 model's inputs),
   hq (Hessians of the inputs as the Linear's activation quantizer rounds them: H includes the
   rounding noise, so GPTQ keeps error out of directions that noise excites).
+csA: SmoothQuant of ffn_out's input from measured ranges, s_j = max|x_j|^A / max|W_:j|^(1-A), max|x_j|
+  over the first calN --calib texts in the fp32 model (e.g. ffn_out=a8w8,cs0.5).
 --dump=DIR saves each variant's per-text max |Δp| as DIR/<variant>.npy (evaluation order).
 --cache=DIR keeps the fp32 outputs and fp32 Hessians between runs (npz / npy files).
 """
@@ -106,6 +108,7 @@ def smoothing(g, b, W):
 class Linear:
     def __init__(self, W, b, mode, norm):
         self.a, wm, smooth = parse_mode(mode)
+        self.wm = wm
         self.s = smoothing(*norm, W).astype(np.float32) if smooth and norm is not None else None
         Ws = W * self.s[None, :] if self.s is not None else W
         self.Ws = Ws if wm == "g8" else None
@@ -118,6 +121,17 @@ class Linear:
         self.H = None  # 2·Σ x xᵀ over valid rows, original input space, while record_h
         self.record_h = False
         self.record_hq = False
+        self.record_amax, self.amax = False, None
+
+    def smooth_calibrated(self, amax, alpha):
+        """SmoothQuant with measured input ranges: s_j = max|x_j|^α / max_i|W_ij|^(1−α)."""
+        W = self.W.T
+        self.s = (np.maximum(amax, 1e-6) ** alpha / np.maximum(np.abs(W).max(0), 1e-6) ** (1 - alpha)).astype(np.float32)
+        Ws = W * self.s[None, :]
+        if self.wm == "g8":
+            self.Ws, self.Wq = Ws, None
+        else:
+            self.Wq = WGT[self.wm](Ws).T.copy()
 
     def quantize_gptq(self, H, opt):
         Hs = H / np.outer(self.s, self.s) if self.s is not None else H  # inputs are x / s
@@ -136,6 +150,10 @@ class Linear:
         if self.record:
             self.sum = x.sum(0).astype(np.float64) if self.sum is None else self.sum + x.sum(0)
             self.count += x.shape[0]
+        if self.record_amax:
+            xv = x[valid] if valid is not None else x
+            m = np.abs(xv).max(0)
+            self.amax = m if self.amax is None else np.maximum(self.amax, m)
         if self.record_h:
             xv = x[valid] if valid is not None else x
             if self.record_hq:  # the input the quantized GEMM sees, back in the original space
@@ -159,7 +177,7 @@ def build(cfg, w, pre, spec):
         if item == "cls":
             cls = True
             continue
-        if item in ("fp32", "") or item in RUN_FLAGS or gptq_flag(item) or item.startswith("_"):  # _x: a label
+        if item in ("fp32", "") or item in RUN_FLAGS or gptq_flag(item) or item.startswith("_") or item.startswith("cs"):  # _x: a label
             continue
         key, mode = item.split("=")
         layers = range(L)
@@ -231,6 +249,15 @@ def fp32_hessians(cfg, w, pre, calib, spec="fp32", hq=False):
             ly[m].record_h, ly[m].record_hq = True, hq
     outputs(cfg, w, pre, layers, False, calib, return_h=True)
     return {(l, m): ly[m].H for l, ly in enumerate(layers) for m in MATMULS}
+
+
+def fp32_ffn_out_absmax(cfg, w, pre, calib):
+    """per layer, max |x_j| of ffn_out's input (GELU output) in the fp32 model over the calibration batches."""
+    layers, _ = build(cfg, w, pre, "fp32")
+    for ly in layers:
+        ly["ffn_out"].record_amax = True
+    outputs(cfg, w, pre, layers, False, calib, return_h=True)
+    return [ly["ffn_out"].amax for ly in layers]
 
 
 def quantize_pending(cfg, w, pre, layers, cls, calib, opt, hessians):
@@ -330,6 +357,13 @@ def main():
         built = build(cfg, w, pre, spec)
         flags = spec.split(",")
         lins = [ly[m] for ly in built[0] for m in MATMULS]
+        cs = [float(f[2:]) for f in flags if f.startswith("cs")]
+        if cs:  # calibrated smoothing of ffn_out's input, ranges from the first calN calibration texts
+            ncal = dict(GPTQ_DEFAULTS, **dict(gptq_flag(f) for f in flags if gptq_flag(f)))["cal"]
+            if ("amax", ncal) not in hessian_sets:
+                hessian_sets[("amax", ncal)] = fp32_ffn_out_absmax(cfg, w, pre, batched(gptq_seqs[:ncal]))
+            for ly, amax in zip(built[0], hessian_sets[("amax", ncal)]):
+                ly["ffn_out"].smooth_calibrated(amax, cs[0])
         if any(lin.Wq is None for lin in lins):
             opt = dict(GPTQ_DEFAULTS, **dict(gptq_flag(f) for f in flags if gptq_flag(f)))
             quantize_pending(cfg, w, pre, *built, batched(gptq_seqs[:opt["cal"]]), opt,
