@@ -251,8 +251,9 @@ void LinearRunner::run(ThreadPool& pool, const PackedLinear& linear, const Linea
         jit::convert_row_range_to_bf16(call.x, x_stride, static_cast<size_t>(first),
                                        static_cast<size_t>(end), bf16_rows_);
       });
-      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t) {
-        gemm.run(bf16_rows_, w, jit_output(call), range);
+      return for_panel_slices(pool, w.panel_count(), [&](jit::PanelRange range, size_t part) {
+        gemm.run(bf16_rows_, w, jit_output(call), range,
+                 next_weights(call.next, part, pool.size()));
       });
     }
     case LinearKernel::kJitInt8: {

@@ -171,7 +171,7 @@ Bf16Gemm::Bf16Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue)
     : JitGemm(GemmPrecision::bf16, m, n, k, epilogue) {}
 
 void Bf16Gemm::run(const Bf16Rows& a, const PackedBf16Weights& w, const GemmOutput& out,
-                   PanelRange range) const {
+                   PanelRange range, NextWeights next) const {
   if (a.m != plan_.m || a.k != plan_.k || w.n != plan_.n || w.k != plan_.k) {
     throw_error("Bf16Gemm planned for M=", plan_.m, " N=", plan_.n, " K=", plan_.k,
                 ", called with A [", a.m, ", ", a.k, "] and W [", w.n, ", ", w.k, "]");
@@ -185,7 +185,7 @@ void Bf16Gemm::run(const Bf16Rows& a, const PackedBf16Weights& w, const GemmOutp
   args.c_stride = static_cast<int64_t>(out.c_stride * sizeof(float));
   args.residual = out.residual;
   args.residual_stride = static_cast<int64_t>(out.residual_stride * sizeof(float));
-  run_panels(args, w.panel_bytes(), range);
+  run_panels(args, w.panel_bytes(), range, next);
 }
 
 }  // namespace encore::jit

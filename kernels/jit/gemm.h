@@ -29,7 +29,7 @@ struct PanelRange {
 };
 
 // Weights the GEMM after this one will read first (its first block of panels, for this thread):
-// an int8 GEMM that prefetches ahead (GemmPlan::lookahead_lines) fetches them into L2 while the
+// an int8 or bf16 GEMM that prefetches ahead (GemmPlan::lookahead_lines) fetches them into L2 while the
 // rows pass over its own last block, so the next GEMM does not start by waiting on memory.
 struct NextWeights {
   const void* data = nullptr;
@@ -84,7 +84,7 @@ class Bf16Gemm : public JitGemm {
  public:
   Bf16Gemm(size_t m, size_t n, size_t k, const Epilogue& epilogue);
   void run(const Bf16Rows& a, const PackedBf16Weights& w, const GemmOutput& out,
-           PanelRange range = {}) const;
+           PanelRange range = {}, NextWeights next = {}) const;
 };
 
 }  // namespace encore::jit

@@ -163,10 +163,9 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   REQUIRE(run(bin + " optimize --help", out) == 0);
   CHECK(out.find("--precision") != std::string::npos);
 
-  // Rounded to nearest, so the file holds exactly what packing the folder at load gives.
   REQUIRE_MESSAGE(run(bin + " optimize --model " + folder + " --precision int8 -o " + path +
-                          " --max-texts 40 --threads 1 --no-calibration", out) == 0, out);
-  CHECK_MESSAGE(out.find("calibrated") == std::string::npos, out);
+                          " --max-texts 40 --threads 1", out) == 0, out);
+  CHECK_MESSAGE(out.find("calibrated") == std::string::npos, out);  // rounded to nearest
   for (const char* fragment : {"wrote ", "int8", "on 40 texts", "top-1 agreement",
                                "|delta probability|", "embedding cosine, CLS",
                                "embedding cosine, mean"}) {
@@ -178,10 +177,12 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
               from_folder) == 0);
   CHECK(from_file == from_folder);
 
-  // By default int8 weights are calibrated (GPTQ) on the built-in texts, or on --calibration-texts.
+  // --calibrate: int8 weights by GPTQ on the built-in texts, or on --calibration-texts.
   const std::string calibrated = dir / "calibrated.encore";
   REQUIRE_MESSAGE(run(bin + " optimize --model " + folder + " --precision int8 -o " + calibrated +
-                          " --max-texts 10 --threads 1 --calibration-count 20", out) == 0, out);
+                          " --max-texts 10 --threads 1 --calibrate --calibration-count 20",
+                      out) == 0,
+                  out);
   CHECK_MESSAGE(out.find("calibrated int8 weights (GPTQ) on 20 texts") != std::string::npos, out);
   fs::remove(calibrated);
   const std::string calibration_texts = dir / "texts.jsonl";
@@ -191,6 +192,9 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   CHECK_MESSAGE(out.find("texts.jsonl: line 2 is not a JSON object with a string \"text\"") !=
                     std::string::npos,
                 out);
+  CHECK(run(bin + " optimize --model " + folder + " --precision fp32 -o " + calibrated +
+                " --calibrate", out) == 1);
+  CHECK_MESSAGE(out.find("--precision int8 only") != std::string::npos, out);
 
   // Failures before and after packing leave no file at all.
   const std::string texts = dir / "texts.jsonl";

@@ -1,7 +1,7 @@
 // The int8 accuracy proof (issue 4): a full-size DistilBERT (dim 768, 6 layers) with outlier
 // LayerNorm channels (`distilbert_ref.py make-model --outliers`) and a sequence-classification head
 // fitted on golden rows by language (`fit-head`), run in int8 — packed at load, and through a
-// .encore file with calibrated (GPTQ) weights as `encore optimize` writes it — against fp32 on
+// .encore file, and with GPTQ-calibrated weights (`encore optimize --calibrate`) — against fp32 on
 // golden texts (the 1,000 built into `encore optimize`):
 // top-1 agreement ≥ 99%, max |Δ probability| ≤ 0.03, embedding cosine (CLS and mean) ≥ 0.995.
 //
@@ -145,16 +145,27 @@ TEST_CASE("int8 keeps fp32's predictions on a full-size outlier checkpoint with 
     CHECK(same_top1 == texts.size());
   }
 
-  SUBCASE("int8 packed at load (weights rounded to nearest)") {
+  SUBCASE("int8 packed at load, and int8 through a .encore file") {
     const auto int8 = Model::load(model_dir.string(), {.precision = Precision::kInt8});
     const auto at_load = encore::cli::compare_models(fp32, int8, texts);
     MESSAGE(encore::cli::format_accuracy_report(at_load, "int8 packed at load"));
     check_report(at_load, texts.size());
+
+    encore::test::TempDir dir;
+    const std::string file = dir / "model.encore";
+    encore::api::write_encore_model(model_dir.string(),
+                                    {encore::engine::Precision::kInt8,
+                                     encore::jit::cpu_features().level},
+                                    file);
+    const auto from_file = encore::cli::compare_models(fp32, Model::load(file), texts);
+    MESSAGE(encore::cli::format_accuracy_report(from_file, "int8 from a .encore file"));
+    check_report(from_file, texts.size());
+    CHECK(from_file.top1_agreements == at_load.top1_agreements);
+    CHECK(from_file.max_abs_probability_delta == at_load.max_abs_probability_delta);
   }
 
-  SUBCASE("int8 through a .encore file calibrated as `encore optimize` does") {
-    // int8 weights calibrated (GPTQ) on the built-in calibration texts, which are disjoint from
-    // the texts measured here.
+  SUBCASE("int8 through a .encore file with GPTQ weights (encore optimize --calibrate)") {
+    // Calibrated on the built-in calibration texts, which are disjoint from the texts measured.
     encore::test::TempDir dir;
     const std::string file = dir / "model.encore";
     encore::api::write_encore_model(
@@ -163,11 +174,10 @@ TEST_CASE("int8 keeps fp32's predictions on a full-size outlier checkpoint with 
          .level = encore::jit::cpu_features().level,
          .calibration_texts = encore::api::read_calibration_texts(
              encore::api::builtin_calibration_texts(), "built-in calibration texts",
-             encore::api::kDefaultCalibrationTexts),
-         .calibration_progress = {}},
+             encore::api::kDefaultCalibrationTexts)},
         file);
-    const auto from_file = encore::cli::compare_models(fp32, Model::load(file), texts);
-    MESSAGE(encore::cli::format_accuracy_report(from_file, "int8 from a calibrated .encore file"));
-    check_report(from_file, texts.size());
+    const auto calibrated = encore::cli::compare_models(fp32, Model::load(file), texts);
+    MESSAGE(encore::cli::format_accuracy_report(calibrated, "int8 with GPTQ weights"));
+    check_report(calibrated, texts.size());
   }
 }

@@ -1,4 +1,4 @@
-// The int8 GEMM's next-block prefetch (GemmPlan::lookahead_lines, jit::NextWeights): what the
+// The int8 and bf16 GEMMs' next-block prefetch (GemmPlan::lookahead_lines, jit::NextWeights): what the
 // planner decides, and that prefetching — of the next block of panels, or of another GEMM's
 // weights after the last block — never changes a result: several blocks of panels against the
 // scalar reference, and the same call with and without NextWeights bit for bit.
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "jit_gemm_tester.h"
+#include "kernels/jit/bf16.h"
 #include "kernels/jit/cpu_features.h"
 #include "kernels/jit/gemm.h"
 #include "kernels/jit/gemm_plan.h"
@@ -28,6 +29,10 @@ std::vector<float> random_floats(size_t count, uint32_t seed) {
   return values;
 }
 
+bool bf16_available() {
+  return jit_level_available(static_cast<int>(jit::IsaLevel::avx512)) && jit::cpu_features().has_bf16;
+}
+
 }  // namespace
 
 TEST_CASE("lookahead: int8 with 2..16 row blocks prefetches the next block, in L2/4 blocks") {
@@ -38,6 +43,9 @@ TEST_CASE("lookahead: int8 with 2..16 row blocks prefetches the next block, in L
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 19, 2304, 768, {}, kZen).lookahead_lines == 1);
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 96, 2304, 768, {}, kZen).lookahead_lines == 1);
   CHECK(jit::plan_gemm(GemmPrecision::int8_vnni, 97, 2304, 768, {}, kZen).lookahead_lines == 0);
+  CHECK(jit::plan_gemm(GemmPrecision::bf16, 8, 768, 3072, {}, kZen).lookahead_lines == 2);
+  CHECK(jit::plan_gemm(GemmPrecision::bf16, 64, 768, 3072, {}, kZen).lookahead_lines == 1);
+  CHECK(jit::plan_gemm(GemmPrecision::bf16, 97, 768, 3072, {}, kZen).lookahead_lines == 0);
   CHECK(jit::plan_gemm(GemmPrecision::fp32, 64, 2304, 768, {}, kZen).lookahead_lines == 0);
   for (size_t k : {768, 3072}) {
     const jit::GemmPlan plan = jit::plan_gemm(GemmPrecision::int8_vnni, 32, 3072, k, {}, kZen);
@@ -59,6 +67,8 @@ TEST_CASE("lookahead: many blocks of panels, every row blocking, against the sca
     JitGemmTester().m(m).n(2304 - 17).k(765).slices(2).test_int8();
   }
   JitGemmTester().m(64).n(300).k(3072).slices(3).test_int8();
+  if (!bf16_available()) return;
+  for (size_t m : {7, 8, 19, 32}) JitGemmTester().m(m).n(768 - 17).k(3072 - 2).slices(2).test_bf16();
 }
 
 TEST_CASE("lookahead: NextWeights changes nothing, bit for bit") {
@@ -75,6 +85,32 @@ TEST_CASE("lookahead: NextWeights changes nothing, bit for bit") {
     jit::QuantizedRows rows;
     jit::quantize_rows(x.data(), m, k, k, rows);
     const jit::Int8Gemm gemm(m, n, k, {});
+    std::vector<float> plain(m * n), ahead(m * n, -7.0f);
+    for (size_t part = 0; part < 2; ++part) {
+      const jit::PanelRange range = jit::split_panels(packed.panel_count(), part, 2);
+      gemm.run(rows, packed, {plain.data(), n, nullptr, 0}, range);
+      const jit::PanelRange next_range = jit::split_panels(next.panel_count(), part, 2);
+      gemm.run(rows, packed, {ahead.data(), n, nullptr, 0}, range,
+               {next.panel(next_range.first), next_range.count * next.panel_bytes()});
+    }
+    CHECK(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("lookahead: NextWeights changes nothing in the bf16 GEMM, bit for bit") {
+  if (!bf16_available()) return;
+  const size_t n = 768, k = 3072, next_n = 2304, next_k = 768;
+  const std::vector<float> w = random_floats(n * k, 11);
+  const std::vector<float> bias = random_floats(n, 12);
+  const std::vector<float> next_w = random_floats(next_n * next_k, 13);
+  const jit::PackedBf16Weights packed = jit::pack_bf16_weights(w.data(), bias.data(), n, k);
+  const jit::PackedBf16Weights next = jit::pack_bf16_weights(next_w.data(), nullptr, next_n, next_k);
+  for (size_t m : {8, 32, 45}) {
+    INFO("M=", m);
+    const std::vector<float> x = random_floats(m * k, 14 + static_cast<uint32_t>(m));
+    jit::Bf16Rows rows;
+    jit::convert_rows_to_bf16(x.data(), m, k, k, rows);
+    const jit::Bf16Gemm gemm(m, n, k, {});
     std::vector<float> plain(m * n), ahead(m * n, -7.0f);
     for (size_t part = 0; part < 2; ++part) {
       const jit::PanelRange range = jit::split_panels(packed.panel_count(), part, 2);

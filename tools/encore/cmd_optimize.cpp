@@ -68,18 +68,19 @@ int cmd_optimize(int argc, char** argv) {
             "reads it back and prints its accuracy against fp32 on --texts (default: 1,000\n"
             "built-in multilingual sentences): top-1 agreement, max and mean |delta probability|,\n"
             "min and mean embedding cosine. Progress goes to stderr.\n"
-            "int8 weights are calibrated (GPTQ) on --calibration-texts (default: 256 built-in\n"
-            "sentences, disjoint from the accuracy texts) unless --no-calibration.");
+            "int8 weights are rounded to nearest; --calibrate rounds them with GPTQ instead,\n"
+            "calibrated on 256 built-in sentences (disjoint from the accuracy texts) or on\n"
+            "--calibration-texts (experimental: not more accurate on the tested checkpoint).");
   args.option("model", "DIR", "Hugging Face model folder (config.json, model.safetensors, vocab)")
       .option("precision", "P", "int8 (AVX-512 VNNI), bf16 (AVX512_BF16) or fp32", "int8")
       .option("out", "FILE", "the .encore file to write (also -o FILE)")
       .option("isa", "LEVEL", "pack for avx512_vnni, avx512 or portable (default: this CPU's)")
       .option("texts", "FILE", "JSON Lines {\"text\", \"text_pair\"?} for the accuracy report")
       .option("max-texts", "N", "texts to use, 0 = no accuracy report", "1000")
-      .option("calibration-texts", "FILE", "JSON Lines {\"text\"} to calibrate int8 weights on")
+      .flag("calibrate", "int8: calibrate the weights (GPTQ) on the built-in texts")
+      .option("calibration-texts", "FILE", "JSON Lines {\"text\"} to calibrate on (implies --calibrate)")
       .option("calibration-count", "N", "calibration texts to use",
               std::to_string(api::kDefaultCalibrationTexts))
-      .flag("no-calibration", "int8 weights rounded to nearest, no calibration")
       .option("threads", "N", "threads for the report's forward passes, 0 = all cores", "0");
   auto argv_long = with_long_out(argc, argv);
   if (!args.parse(argc, argv_long.data())) return args.exit_code();
@@ -94,7 +95,10 @@ int cmd_optimize(int argc, char** argv) {
   options.precision = engine::parse_engine_precision(args.get("precision"));
   options.level = read_isa(args);
   const auto calibration_count = static_cast<size_t>(args.get_int("calibration-count", 1, 1 << 24));
-  if (options.precision == engine::Precision::kInt8 && !args.get_flag("no-calibration")) {
+  const bool calibrate = args.get_flag("calibrate") || args.has("calibration-texts");
+  if (calibrate && options.precision != engine::Precision::kInt8)
+    throw_error("--calibrate applies to --precision int8 only");
+  if (calibrate) {
     options.calibration_texts =
         args.has("calibration-texts")
             ? api::read_calibration_texts(read_text_file(args.get("calibration-texts")),
