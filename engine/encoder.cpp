@@ -358,7 +358,6 @@ EncoderOutput Encoder::forward(const Batch& batch) {
   EncoderOutput output;
   impl.profile.time(Op::kHeads, [&] { output = impl.heads(batch); });
   impl.profile.end_forward();
-  impl.pool.park();  // the next forward may be a request away: free the cores meanwhile
   return output;
 }
 

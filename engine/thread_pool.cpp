@@ -2,24 +2,19 @@
 
 #include <immintrin.h>
 
-#include <cstdlib>
-
 #include "engine/cpu_affinity.h"
 
 namespace encore::engine {
 namespace {
 
-// Polling before sleeping bridges the gaps between the kernels of one forward pass. 20000 pauses
-// are ~400 µs on Zen 4 (measured), so after the last job of a pass the owner calls park(): a
-// worker still spinning then would only take the core from the thread that needs it next (the
-// server's I/O thread, its client).
+// ~20-50 µs of polling before sleeping: long enough to bridge the gaps between the kernels of one
+// forward pass, short enough not to burn a shared core between requests.
 constexpr int kSpinIterations = 20000;
 
 template <class T>
-void spin_then_wait(const std::atomic<T>& value, T old, const std::atomic<bool>* parked = nullptr) {
+void spin_then_wait(const std::atomic<T>& value, T old) {
   for (int i = 0; i < kSpinIterations; ++i) {
     if (value.load(std::memory_order_acquire) != old) return;
-    if (parked && parked->load(std::memory_order_relaxed)) break;
     _mm_pause();
   }
   while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
@@ -48,7 +43,6 @@ void ThreadPool::run(int64_t tasks, TaskFn fn, void* context) {
     for (int64_t task = 0; task < tasks; ++task) fn(context, task, 0);
     return;
   }
-  parked_.store(false, std::memory_order_relaxed);
   fn_ = fn;
   context_ = context;
   done_.store(0, std::memory_order_relaxed);
@@ -60,18 +54,6 @@ void ThreadPool::run(int64_t tasks, TaskFn fn, void* context) {
        done = done_.load(std::memory_order_acquire)) {
     spin_then_wait(done_, done);
   }
-}
-
-void ThreadPool::park() {
-  if (park_enabled()) parked_.store(true, std::memory_order_relaxed);
-}
-
-bool ThreadPool::park_enabled() {
-  static const bool enabled = [] {
-    const char* value = std::getenv("ENCORE_POOL_PARK");
-    return !(value && value[0] == '0' && value[1] == 0);
-  }();
-  return enabled;
 }
 
 void ThreadPool::run_tasks(int worker) {
@@ -90,7 +72,7 @@ void ThreadPool::worker_main(int worker, int cpu) {
   // Generation 0 is "no job yet": a job posted before this thread got here must still be seen.
   uint32_t seen = 0;
   for (;;) {
-    spin_then_wait(generation_, seen, &parked_);
+    spin_then_wait(generation_, seen);
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
     run_tasks(worker);

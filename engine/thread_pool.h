@@ -1,8 +1,7 @@
 // ThreadPool — a fixed set of worker threads, optionally pinned one per allowed CPU, that run
 // parallel_for jobs. The thread calling parallel_for works too (as worker 0), so a pool of N
 // threads starts N - 1 of its own. Between jobs workers spin briefly (jobs inside one forward pass
-// follow each other within microseconds), then sleep on a futex (std::atomic::wait); park() sends
-// them to sleep at once when no job will follow soon.
+// follow each other within microseconds), then sleep on a futex (std::atomic::wait).
 // No allocation per job: the task function is passed by reference, not as std::function.
 #pragma once
 
@@ -24,10 +23,6 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // No job will follow soon (e.g. a forward pass ended): workers stop spinning and sleep at once.
-  // The next parallel_for wakes them. ENCORE_POOL_PARK=0 makes it a no-op (for A/B runs).
-  void park();
-
   // Calls fn(task, worker) for every task in [0, tasks), spread over the workers (worker in
   // [0, size())); returns when all are done. fn must not throw. Not reentrant.
   template <class Fn>
@@ -44,7 +39,6 @@ class ThreadPool {
   void run(int64_t tasks, TaskFn fn, void* context);
   void run_tasks(int worker);
   void worker_main(int worker, int cpu);
-  static bool park_enabled();
 
   std::vector<std::thread> workers_;
   // The current job. fn_ and context_ are written before claims_ is published (release) and read
@@ -58,7 +52,6 @@ class ThreadPool {
   alignas(64) std::atomic<int64_t> done_{0};
   alignas(64) std::atomic<uint32_t> generation_{0};  // bumped per job; workers sleep on it
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> parked_{false};
 };
 
 }  // namespace encore::engine
