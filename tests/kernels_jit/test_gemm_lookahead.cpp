@@ -71,20 +71,22 @@ TEST_CASE("lookahead: many blocks of panels, every row blocking, against the sca
   for (size_t m : {7, 8, 19, 32}) JitGemmTester().m(m).n(768 - 17).k(3072 - 2).slices(2).test_bf16();
 }
 
-TEST_CASE("lookahead: NextWeights changes nothing, bit for bit") {
-  if (!jit_level_available(kVnni)) return;
-  const size_t n = 1000, k = 768, next_n = 2304;
+// A GEMM of [m, k] x [n, k]ᵀ run in two slices, once plain and once prefetching another GEMM's
+// [next_n, next_k] weights after each slice: the outputs must be identical bit for bit.
+// pack(weights, bias, n, k) packs, rows(x, m, k) prepares the activations.
+template <class Gemm, class Pack, class Rows>
+void check_next_weights_change_nothing(size_t n, size_t k, size_t next_n, size_t next_k, Pack pack,
+                                       Rows rows_of) {
   const std::vector<float> w = random_floats(n * k, 1);
   const std::vector<float> bias = random_floats(n, 2);
-  const std::vector<float> next_w = random_floats(next_n * k, 3);
-  const jit::PackedInt8Weights packed = jit::pack_int8_weights(w.data(), bias.data(), n, k);
-  const jit::PackedInt8Weights next = jit::pack_int8_weights(next_w.data(), nullptr, next_n, k);
+  const std::vector<float> next_w = random_floats(next_n * next_k, 3);
+  const auto packed = pack(w.data(), bias.data(), n, k);
+  const auto next = pack(next_w.data(), nullptr, next_n, next_k);
   for (size_t m : {8, 32, 45}) {
     INFO("M=", m);
     const std::vector<float> x = random_floats(m * k, 4 + static_cast<uint32_t>(m));
-    jit::QuantizedRows rows;
-    jit::quantize_rows(x.data(), m, k, k, rows);
-    const jit::Int8Gemm gemm(m, n, k, {});
+    const auto rows = rows_of(x, m, k);
+    const Gemm gemm(m, n, k, {});
     std::vector<float> plain(m * n), ahead(m * n, -7.0f);
     for (size_t part = 0; part < 2; ++part) {
       const jit::PanelRange range = jit::split_panels(packed.panel_count(), part, 2);
@@ -97,30 +99,26 @@ TEST_CASE("lookahead: NextWeights changes nothing, bit for bit") {
   }
 }
 
-TEST_CASE("lookahead: NextWeights changes nothing in the bf16 GEMM, bit for bit") {
+TEST_CASE("lookahead: NextWeights changes nothing, bit for bit (int8)") {
+  if (!jit_level_available(kVnni)) return;
+  check_next_weights_change_nothing<jit::Int8Gemm>(
+      1000, 768, 2304, 768, jit::pack_int8_weights,
+      [](const std::vector<float>& x, size_t m, size_t k) {
+        jit::QuantizedRows rows;
+        jit::quantize_rows(x.data(), m, k, k, rows);
+        return rows;
+      });
+}
+
+TEST_CASE("lookahead: NextWeights changes nothing, bit for bit (bf16)") {
   if (!bf16_available()) return;
-  const size_t n = 768, k = 3072, next_n = 2304, next_k = 768;
-  const std::vector<float> w = random_floats(n * k, 11);
-  const std::vector<float> bias = random_floats(n, 12);
-  const std::vector<float> next_w = random_floats(next_n * next_k, 13);
-  const jit::PackedBf16Weights packed = jit::pack_bf16_weights(w.data(), bias.data(), n, k);
-  const jit::PackedBf16Weights next = jit::pack_bf16_weights(next_w.data(), nullptr, next_n, next_k);
-  for (size_t m : {8, 32, 45}) {
-    INFO("M=", m);
-    const std::vector<float> x = random_floats(m * k, 14 + static_cast<uint32_t>(m));
-    jit::Bf16Rows rows;
-    jit::convert_rows_to_bf16(x.data(), m, k, k, rows);
-    const jit::Bf16Gemm gemm(m, n, k, {});
-    std::vector<float> plain(m * n), ahead(m * n, -7.0f);
-    for (size_t part = 0; part < 2; ++part) {
-      const jit::PanelRange range = jit::split_panels(packed.panel_count(), part, 2);
-      gemm.run(rows, packed, {plain.data(), n, nullptr, 0}, range);
-      const jit::PanelRange next_range = jit::split_panels(next.panel_count(), part, 2);
-      gemm.run(rows, packed, {ahead.data(), n, nullptr, 0}, range,
-               {next.panel(next_range.first), next_range.count * next.panel_bytes()});
-    }
-    CHECK(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)) == 0);
-  }
+  check_next_weights_change_nothing<jit::Bf16Gemm>(
+      768, 3072, 2304, 768, jit::pack_bf16_weights,
+      [](const std::vector<float>& x, size_t m, size_t k) {
+        jit::Bf16Rows rows;
+        jit::convert_rows_to_bf16(x.data(), m, k, k, rows);
+        return rows;
+      });
 }
 
 }  // namespace encore::test
