@@ -5,15 +5,11 @@
 
 #include "engine/dense_products.h"
 #include "engine/hessian_inverse.h"
+#include "kernels/jit/packed_weights.h"
 #include "support/error.h"
 
 namespace encore::engine {
 namespace {
-
-// The same float arithmetic as pack_int8_weights, so a walk that pushes no error reproduces it.
-int8_t round_to_code(float value, float inverse_scale) {
-  return static_cast<int8_t>(std::clamp(std::nearbyint(value * inverse_scale), -127.0f, 127.0f));
-}
 
 // H with dead inputs revived and damping added, ready to be inverted.
 std::vector<double> damped_hessian(std::span<const double> hessian, size_t k, double damping) {
@@ -98,7 +94,8 @@ Int8Codes gptq_quantize(const float* weight, size_t n, size_t k, std::span<const
       float* error = errors.data() + (i - i1) * n;
       const float pivot = u[(i - i1) * k + i];
       for (size_t row = 0; row < n; ++row) {
-        const int8_t code = round_to_code(column[row], inverse_scales[row]);
+        // pack_int8_weights' rounding, so a walk that pushes no error reproduces it.
+        const int8_t code = jit::int8_weight_code(column[row], inverse_scales[row]);
         codes[row * k + order[i]] = code;
         error[row] = (column[row] - static_cast<float>(code) * scales[row]) / pivot;
       }

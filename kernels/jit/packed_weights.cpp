@@ -63,10 +63,7 @@ PackedInt8Weights pack_int8_weights(const float* weights, const float* bias, siz
     }
     scales[col] = max_abs / 127.0f;
     const float inverse = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-    for (size_t i = 0; i < k; ++i) {
-      const float q = std::nearbyint(row[i] * inverse);
-      quantized[col * k + i] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
-    }
+    for (size_t i = 0; i < k; ++i) quantized[col * k + i] = int8_weight_code(row[i], inverse);
   }
   return pack_quantized_int8_weights(quantized.data(), scales.data(), bias, n, k);
 }

@@ -3,6 +3,8 @@
 // any number of threads may read them at once.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -23,7 +25,14 @@ struct PackedInt8Weights {
   const std::byte* panel(size_t index) const { return panels.data() + index * panel_bytes(); }
 };
 
-// Quantizes fp32 weights per output channel and packs them. bias may be null (zero).
+// The s8 code of one weight: round to nearest even, clamp to [-127, 127]; inverse_scale is
+// 127 / the channel's range (0 for an all-zero channel). The one rounding rule of every int8
+// weight path (pack_int8_weights, GPTQ in engine/gptq.cpp).
+inline int8_t int8_weight_code(float value, float inverse_scale) {
+  return static_cast<int8_t>(std::clamp(std::nearbyint(value * inverse_scale), -127.0f, 127.0f));
+}
+
+// Quantizes fp32 weights per output channel (range max|w| → ±127) and packs them. bias may be null (zero).
 PackedInt8Weights pack_int8_weights(const float* weights, const float* bias, size_t n, size_t k);
 
 // Packs weights already quantized to s8 ([N, K]) with their per-channel scales: the entry point for
