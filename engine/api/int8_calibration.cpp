@@ -1,34 +1,11 @@
 #include "engine/api/int8_calibration.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
 #include "engine/packed_model.h"
 #include "support/error.h"
 
 namespace encore::api {
-
-std::vector<std::string> read_calibration_texts(std::string_view jsonl, const std::string& source,
-                                                size_t max_texts) {
-  std::vector<std::string> texts;
-  simdjson::ondemand::parser parser;
-  size_t line_number = 0;
-  while (!jsonl.empty() && texts.size() < max_texts) {
-    const size_t end = jsonl.find('\n');
-    const std::string_view line = jsonl.substr(0, end);
-    jsonl = end == std::string_view::npos ? std::string_view() : jsonl.substr(end + 1);
-    ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const simdjson::padded_string padded(line);
-    simdjson::ondemand::document doc;
-    std::string_view text;
-    if (parser.iterate(padded).get(doc) || doc["text"].get_string().get(text))
-      throw_error(source, ": line ", line_number, " is not a JSON object with a string \"text\"");
-    texts.emplace_back(text);
-  }
-  return texts;
-}
 
 engine::Int8Calibration calibrate_int8_on_texts(
     std::shared_ptr<const loader::DistilBertWeights> weights, const Tokenizer& tokenizer,

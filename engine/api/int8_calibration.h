@@ -26,11 +26,6 @@ constexpr size_t kDefaultCalibrationTexts = 256;
 // (tools/data/calibration-texts.jsonl.zst).
 std::string_view builtin_calibration_texts();
 
-// The "text" of each line of JSON Lines (other keys ignored), at most `max_texts`. Throws
-// encore::Error naming `source` and the line.
-std::vector<std::string> read_calibration_texts(std::string_view jsonl, const std::string& source,
-                                                size_t max_texts);
-
 // Tokenizes each text (truncated to the model's maximum length) and accumulates the Hessians of
 // the Linears an int8 model packed at `level` runs on int8 weights. progress(done, total) after
 // each text. Throws encore::Error for no texts.

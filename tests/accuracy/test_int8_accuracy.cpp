@@ -172,7 +172,7 @@ TEST_CASE("int8 keeps fp32's predictions on a full-size outlier checkpoint with 
         model_dir.string(),
         {.precision = encore::engine::Precision::kInt8,
          .level = encore::jit::cpu_features().level,
-         .calibration_texts = encore::api::read_calibration_texts(
+         .calibration_texts = encore::cli::read_texts(
              encore::api::builtin_calibration_texts(), "built-in calibration texts",
              encore::api::kDefaultCalibrationTexts)},
         file);

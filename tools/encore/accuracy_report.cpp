@@ -101,6 +101,14 @@ std::vector<AccuracyText> read_accuracy_texts(std::string_view jsonl, const std:
   return texts;
 }
 
+std::vector<std::string> read_texts(std::string_view jsonl, const std::string& source,
+                                    size_t max_texts) {
+  std::vector<std::string> texts;
+  for (AccuracyText& row : read_accuracy_texts(jsonl, source, max_texts))
+    texts.push_back(std::move(row.text));
+  return texts;
+}
+
 AccuracyReport compare_models(const std::shared_ptr<const Model>& reference,
                               const std::shared_ptr<const Model>& candidate,
                               const std::vector<AccuracyText>& texts,

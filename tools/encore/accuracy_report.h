@@ -23,6 +23,11 @@ struct AccuracyText {
 std::vector<AccuracyText> read_accuracy_texts(std::string_view jsonl, const std::string& source,
                                               size_t max_texts);
 
+// The "text" of each row of read_accuracy_texts (pairs contribute their first text): calibration
+// texts for `encore optimize --calibrate`.
+std::vector<std::string> read_texts(std::string_view jsonl, const std::string& source,
+                                    size_t max_texts);
+
 // The 1,000 texts compiled into the binary (tools/data/README.md).
 std::string_view builtin_accuracy_texts();
 

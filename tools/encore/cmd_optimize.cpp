@@ -101,10 +101,9 @@ int cmd_optimize(int argc, char** argv) {
   if (calibrate) {
     options.calibration_texts =
         args.has("calibration-texts")
-            ? api::read_calibration_texts(read_text_file(args.get("calibration-texts")),
-                                          args.get("calibration-texts"), calibration_count)
-            : api::read_calibration_texts(api::builtin_calibration_texts(), "built-in texts",
-                                          calibration_count);
+            ? read_texts(read_text_file(args.get("calibration-texts")),
+                         args.get("calibration-texts"), calibration_count)
+            : read_texts(api::builtin_calibration_texts(), "built-in texts", calibration_count);
   }
   // Read the texts first: a bad --texts file should fail before minutes of packing.
   std::vector<AccuracyText> texts;
