@@ -56,6 +56,11 @@ Connection::ReadResult Connection::discard_input() {
 }
 
 bool Connection::flush() {
+  // Nothing to write and the socket stays open: no need to wait for a worker still sending its
+  // answer (a worker preempted by the client it just woke holds the lock; a socket error shows
+  // up at the next write or as EPOLLERR). Bytes a worker leaves queued come with a Done that
+  // brings us back here. Before a shutdown the lock is taken, so the answer is out first.
+  if (out_.empty() && socket_->queued() == 0 && !close_after_flush) return true;
   const auto lock = socket_->lock();  // waits for a worker still sending its answer
   if (!socket_->send(out_)) return false;
   out_.clear();

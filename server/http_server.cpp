@@ -115,6 +115,8 @@ void HttpServer::run() {
     events.clear();
     loop_.wait(events, std::chrono::milliseconds(1000));
     if (trace_) woke_ = Clock::now();
+    // Answers a worker sent without waking us (worker_pool.h): their bookkeeping comes first.
+    if (pool_.has_done()) deliver_finished_jobs();
     for (const epoll_event& event : events) {
       switch (event.data.u64) {
         case kListenerToken:
@@ -135,6 +137,7 @@ void HttpServer::run() {
           break;
         }
         case kWorkerToken:
+          pool_.reset_wake();
           deliver_finished_jobs();
           break;
         default:
@@ -207,6 +210,7 @@ void HttpServer::on_connection_event(uint64_t id, uint32_t events) {
     // The client's next request can arrive before the eventfd wake-up for the answer the worker
     // already sent it: look for that answer now rather than sleeping until the wake-up.
     if (c.waiting_for_worker && c.pending_input() > 0) {
+      c.socket()->set_answer_awaited(true);  // from now on the worker wakes us when it is done
       deliver_finished_jobs();
       if (connections_.find(id) == connections_.end()) return;  // closed while delivering
       if (!c.waiting_for_worker) return;                        // delivered: c was advanced
@@ -299,6 +303,7 @@ void HttpServer::deliver_finished_jobs() {
     if (it == connections_.end()) continue;  // the client left while its request ran
     Connection& c = *it->second;
     c.waiting_for_worker = false;
+    c.socket()->set_answer_awaited(false);
     if (done.sent_by_worker) {
       metrics_.record_request(c.job_route, done.response.status, done.response.compute_ms / 1000);
       if (!done.keep_alive || draining_) c.close_after_flush = true;

@@ -29,6 +29,14 @@ class SharedSocket {
   // Bytes queued and not yet taken by the socket (readable without the lock).
   size_t queued() const { return queued_bytes_.load(std::memory_order_acquire); }
 
+  // Set by the I/O thread while it has input buffered behind a worker's answer on this socket:
+  // the worker then wakes it as soon as the answer is out instead of leaving the news for its
+  // next wake-up (worker_pool.h).
+  void set_answer_awaited(bool awaited) {
+    answer_awaited_.store(awaited, std::memory_order_seq_cst);
+  }
+  bool answer_awaited() const { return answer_awaited_.load(std::memory_order_seq_cst); }
+
  private:
   // Sends what the socket takes without blocking; returns the bytes sent, or -1 on an error.
   ptrdiff_t send_available(std::string_view bytes);
@@ -38,6 +46,7 @@ class SharedSocket {
   std::string queued_;
   std::atomic<size_t> queued_bytes_{0};
   bool failed_ = false;
+  std::atomic<bool> answer_awaited_{false};
 };
 
 }  // namespace encore::server

@@ -29,11 +29,13 @@ double milliseconds_since(SteadyClock::time_point start) {
 }  // namespace
 
 WorkerPool::WorkerPool(int workers, size_t capacity, BatchingOptions batching,
-                       std::chrono::microseconds idle_spin, int pin_cpu)
+                       std::chrono::microseconds idle_spin, int pin_cpu,
+                       std::chrono::milliseconds quiet_done_delay)
     : capacity_(capacity),
       batching_(batching),
       idle_spin_(idle_spin),
       pin_cpu_(pin_cpu),
+      quiet_done_delay_(quiet_done_delay),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_.valid()) throw_error("eventfd: ", std::strerror(errno));
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
@@ -61,10 +63,26 @@ bool WorkerPool::try_submit(uint64_t connection_id, std::unique_ptr<Work> work,
 }
 
 std::vector<WorkerPool::Done> WorkerPool::take_done() {
+  std::lock_guard lock(mutex_);
+  done_count_.store(0, std::memory_order_relaxed);
+  return std::exchange(done_, {});
+}
+
+void WorkerPool::reset_wake() {
   uint64_t count;
   [[maybe_unused]] ssize_t n = ::read(wake_.get(), &count, sizeof count);  // EAGAIN: nothing new
+}
+
+void WorkerPool::wake_io_thread() {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
+}
+
+void WorkerPool::close_connections_after_reply() {
+  // Under the mutex: a Done published before this is in done_ when the I/O thread next looks;
+  // one published after it wakes the I/O thread (publish()).
   std::lock_guard lock(mutex_);
-  return std::exchange(done_, {});
+  closing_.store(true, std::memory_order_relaxed);
 }
 
 size_t WorkerPool::waiting() const {
@@ -106,17 +124,24 @@ void WorkerPool::run() {
   if (pin_cpu_ >= 0) engine::pin_current_thread(pin_cpu_);  // refused: runs unpinned
   std::vector<Job> batch;
   std::optional<Job> refused;  // dequeued while batching but did not fit: it leads the next batch
+  bool quiet_done = false;     // the last answer's Done was published without a wake-up
   for (;;) {
     Job first;
+    bool have_job = false;
     if (refused) {
       first = std::move(*refused);
       refused.reset();
-    } else if (!pop(first, SteadyClock::time_point::max())) {
+      have_job = true;
+    } else if (quiet_done) {
+      have_job = pop(first, SteadyClock::now() + quiet_done_delay_);
+      if (!have_job && has_done()) wake_io_thread();  // not taken in time: wake it now
+    }
+    if (!have_job && !pop(first, SteadyClock::time_point::max())) {
       return;  // stopping, and every queued work has been run
     }
     batch.clear();
     collect_batch(first, batch, refused);
-    finish(batch);
+    quiet_done = finish(batch);
   }
 }
 
@@ -137,7 +162,8 @@ void WorkerPool::collect_batch(Job& first, std::vector<Job>& batch, std::optiona
 }
 
 // Runs the batch (its first work runs the ones it absorbed) and hands every response back.
-void WorkerPool::finish(std::vector<Job>& batch) {
+// Returns true when no Done woke the I/O thread.
+bool WorkerPool::finish(std::vector<Job>& batch) {
   const auto started = SteadyClock::now();
   std::vector<HttpResponse> responses;
   try {
@@ -152,26 +178,32 @@ void WorkerPool::finish(std::vector<Job>& batch) {
   // A direct reply publishes its Done itself, before its send; the others are published together.
   thread_local std::vector<Done> answered;  // one list per worker, reused
   answered.clear();
+  bool wake = false;
   for (size_t i = 0; i < batch.size(); ++i) {
-    Done done = answer(batch[i], std::move(responses[i]), started);
+    Done done = answer(batch[i], std::move(responses[i]), started, wake);
     if (!done.sent_by_worker) answered.push_back(std::move(done));
   }
   if (!answered.empty()) {
     std::lock_guard lock(mutex_);
     for (Done& done : answered) done_.push_back(std::move(done));
+    done_count_.store(done_.size(), std::memory_order_release);
+    wake = true;
   }
-  const uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
+  if (wake) wake_io_thread();
+  return !wake;
 }
 
-void WorkerPool::publish(Done done) {
+bool WorkerPool::publish(Done done, bool quiet_ok, const SharedSocket* socket) {
   std::lock_guard lock(mutex_);
   done_.push_back(std::move(done));
+  done_count_.store(done_.size(), std::memory_order_release);
+  return !quiet_ok || closing_.load(std::memory_order_relaxed) ||
+         (socket != nullptr && socket->answer_awaited());
 }
 
 // With a DirectReply, frames the response, publishes its Done and writes it to the client now.
 WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
-                                    SteadyClock::time_point started) {
+                                    SteadyClock::time_point started, bool& wake) {
   Done done;
   done.connection_id = job.connection_id;
   done.queue_seconds = std::chrono::duration<double>(started - job.submitted).count();
@@ -208,7 +240,8 @@ WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
   {
     // Whatever the I/O thread writes after it has seen the Done waits for this lock.
     const auto lock = job.reply.socket->lock();
-    publish(std::move(done));
+    const bool keep_alive = done.keep_alive;
+    wake |= publish(std::move(done), keep_alive, job.reply.socket.get());
     // An error sends nothing more: the I/O thread's next flush meets it and closes the connection.
     job.reply.socket->send(out);
     queued = job.reply.socket->queued() > 0;
@@ -218,6 +251,7 @@ WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
     more.connection_id = job.connection_id;
     more.output_queued = true;
     publish(std::move(more));
+    wake = true;
   }
   job.reply.socket.reset();
   Done published;  // finish() publishes only the Dones of answers it did not send itself
