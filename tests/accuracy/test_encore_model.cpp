@@ -176,6 +176,13 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   REQUIRE(run(bin + " predict --threads 1 --precision int8 --model " + folder + " 'I love this'",
               from_folder) == 0);
   CHECK(from_file == from_folder);
+  // encore tokenize reads the tokenizer the file embeds.
+  const std::string line = dir / "line.jsonl";
+  encore::test::write_file(line, "{\"text\": \"Héllo, wörld! 12 cats\"}\n");
+  REQUIRE(run(bin + " tokenize --model " + path + " < " + line, from_file) == 0);
+  REQUIRE(run(bin + " tokenize --model " + folder + " < " + line, from_folder) == 0);
+  CHECK_MESSAGE(from_file.find("\"ids\":[101,") != std::string::npos, from_file);
+  CHECK(from_file == from_folder);
 
   // --calibrate: int8 weights by GPTQ on the built-in texts, or on --calibration-texts.
   const std::string calibrated = dir / "calibrated.encore";
@@ -207,7 +214,8 @@ TEST_CASE("encore optimize: writes the file, reports accuracy, leaves nothing be
   CHECK(run(bin + " optimize --model " + folder + " -o " + dir / "no/such/dir/m.encore", out) == 1);
   for (const auto& item : fs::directory_iterator(dir.path())) {
     const std::string name = item.path().filename().string();
-    CHECK_MESSAGE((name == "m.encore" || name == "texts.jsonl"), "left behind: ", name);
+    CHECK_MESSAGE((name == "m.encore" || name == "texts.jsonl" || name == "line.jsonl"),
+                  "left behind: ", name);
   }
 
   // A file packed for VNNI on a process held to a lower level by ENCORE_ISA.

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "encore/encore.h"
 #include "encore/tokenizer.h"
 #include "support/error.h"
 #include "support/json_writer.h"
@@ -124,17 +126,23 @@ void write_all(std::string& out) {
 }  // namespace
 
 int cmd_tokenize(int argc, char** argv) {
-  Args args("tokenize", "encore tokenize --model DIR < in.jsonl > out.jsonl",
+  Args args("tokenize", "encore tokenize --model DIR|FILE < in.jsonl > out.jsonl",
             "Reads JSON Lines on stdin, one object per line: \"text\", optional \"text_pair\", "
             "optional\n\"max_length\" (truncation longest_first, counting [CLS]/[SEP]). Writes "
             "one JSON line per\ninput: \"ids\", \"type_ids\", \"offsets\" (code points of the "
             "original text), \"tokens\".\nA malformed line gives {\"error\": ..., \"line\": N} "
             "and processing continues.");
-  args.option("model", "DIR", "folder with tokenizer.json and/or vocab.txt (+ tokenizer_config.json)");
+  args.option("model", "DIR|FILE",
+              "folder with tokenizer.json and/or vocab.txt (+ tokenizer_config.json), or a .encore "
+              "file (encore optimize), which embeds them");
   if (!args.parse(argc, argv)) return args.exit_code();
-  if (!args.has("model")) throw_error("--model DIR is required");
+  if (!args.has("model")) throw_error("--model DIR|FILE is required");
 
-  const Tokenizer tokenizer = Tokenizer::from_dir(args.get("model"));
+  // A .encore file is mapped, not packed: loading it for its tokenizer costs little.
+  const std::string model = args.get("model");
+  const Tokenizer tokenizer = std::filesystem::is_regular_file(model)
+                                  ? Model::load(model)->tokenizer()
+                                  : Tokenizer::from_dir(model);
   LineTokenizer lines(tokenizer);
   // Interactive use gets each answer at once; pipes get large writes.
   const bool interactive = isatty(STDIN_FILENO) != 0;
