@@ -40,7 +40,8 @@ struct ServerOptions {
   // With one worker: keep it on the first allowed CPU, where the model's forward pass pins its
   // caller anyway (engine/cpu_affinity.h ScopedPin), so no forward pass pays for re-pinning or a
   // migration. Off: on the shared, loaded 2-core VM a pinned worker waited for its one CPU and the
-  // overhead around the model grew from ~0.25 to ~2.4 ms (tools/bench_server/README.md).
+  // overhead around the model grew from ~0.25 to ~2.4 ms; on the quiet VM it made no difference
+  // beyond the noise (tools/bench_server/README.md).
   // ENCORE_SERVE_PIN_WORKER=1 turns it on (for A/B measurements).
   bool pin_worker = false;
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection with no request
