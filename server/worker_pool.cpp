@@ -242,8 +242,9 @@ WorkerPool::Done WorkerPool::answer(Job& job, HttpResponse response,
     const auto lock = job.reply.socket->lock();
     const bool keep_alive = done.keep_alive;
     wake |= publish(std::move(done), keep_alive, job.reply.socket.get());
-    // An error sends nothing more: the I/O thread's next flush meets it and closes the connection.
-    job.reply.socket->send(out);
+    // An error sends nothing more; the I/O thread, woken now, closes the connection when epoll
+    // reports the error or its next write fails.
+    if (!job.reply.socket->send(out)) wake = true;
     queued = job.reply.socket->queued() > 0;
   }
   if (queued) {
