@@ -96,6 +96,25 @@ TEST_CASE("health, info and metrics answer with the compute headers") {
   CHECK(metrics.body.find("encore_batch_requests_bucket") != std::string::npos);
 }
 
+// Count of `encore_requests_total{route="/predict",status="200"}` in a /metrics answer (0 if absent).
+long predict_count(const std::string& metrics) {
+  const std::string key = "encore_requests_total{route=\"/predict\",status=\"200\"} ";
+  const size_t at = metrics.find(key);
+  return at == std::string::npos ? 0 : std::atol(metrics.c_str() + at + key.size());
+}
+
+// The worker answers on the socket itself and does not wake the I/O thread for its bookkeeping
+// (server/worker_pool.h); a /metrics request on another connection right after the answer must
+// still count it.
+TEST_CASE("/metrics counts a model request as soon as its answer has arrived") {
+  if (!model_available()) return;
+  for (int i = 0; i < 5; ++i) {
+    const long before = predict_count(request("GET", "/metrics").body);
+    REQUIRE(request("POST", "/predict", R"({"inputs": "counted"})").status == 200);
+    CHECK(predict_count(request("GET", "/metrics").body) == before + 1);
+  }
+}
+
 TEST_CASE("/info names the kernels in use, lowered by ENCORE_ISA") {
   if (!model_available()) return;
   ::setenv("ENCORE_ISA", "portable", 1);
