@@ -303,7 +303,7 @@ void HttpServer::deliver_finished_jobs() {
     if (it == connections_.end()) continue;  // the client left while its request ran
     Connection& c = *it->second;
     c.waiting_for_worker = false;
-    c.socket()->set_answer_awaited(false);
+    if (c.socket()->answer_awaited()) c.socket()->set_answer_awaited(false);  // rare: pipelining
     if (done.sent_by_worker) {
       metrics_.record_request(c.job_route, done.response.status, done.response.compute_ms / 1000);
       if (!done.keep_alive || draining_) c.close_after_flush = true;

@@ -6,13 +6,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
-#include "encore/encore.h"
 #include "encore/tokenizer.h"
+#include "engine/api/encore_model_file.h"
 #include "support/error.h"
 #include "support/json_writer.h"
 #include "tools/encore/args.h"
@@ -138,11 +137,10 @@ int cmd_tokenize(int argc, char** argv) {
   if (!args.parse(argc, argv)) return args.exit_code();
   if (!args.has("model")) throw_error("--model DIR|FILE is required");
 
-  // A .encore file is mapped, not packed: loading it for its tokenizer costs little.
+  // A .encore file is mapped, not packed: reading its tokenizer costs little.
   const std::string model = args.get("model");
-  const Tokenizer tokenizer = std::filesystem::is_regular_file(model)
-                                  ? Model::load(model)->tokenizer()
-                                  : Tokenizer::from_dir(model);
+  const Tokenizer tokenizer = api::is_encore_path(model) ? api::load_encore_model(model).tokenizer
+                                                         : Tokenizer::from_dir(model);
   LineTokenizer lines(tokenizer);
   // Interactive use gets each answer at once; pipes get large writes.
   const bool interactive = isatty(STDIN_FILENO) != 0;
